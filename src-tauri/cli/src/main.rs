@@ -1,0 +1,2 @@
+//! `takeboard-cli`: the command-line client of takeboard-core.
+fn main() {}

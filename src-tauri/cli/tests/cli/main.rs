@@ -1,0 +1,1 @@
+//! Integration tests of takeboard-cli: runs the real binary on temp folders.

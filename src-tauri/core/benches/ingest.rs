@@ -1,0 +1,2 @@
+//! Ingest benchmark (filled in by the ingest work).
+fn main() {}

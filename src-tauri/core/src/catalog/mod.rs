@@ -1,0 +1,254 @@
+//! The catalog: one SQLite file holding projects, watched folders, shots, takes, decisions,
+//! render requests and the event log.
+//!
+//! Owns opening (pragmas, integrity check, migrations, refusing newer databases) and the
+//! write discipline: every transaction that may write starts with `BEGIN IMMEDIATE`
+//! (`Catalog::write`). Queries and mutations of each table group live in the submodules.
+
+mod projects;
+mod shots;
+mod takes;
+
+pub use projects::{Project, ProjectSettings, WatchedFolder};
+pub use shots::ShotRow;
+pub use takes::{FileRow, TakeRecord, TakeRow};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a writer waits for another process's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("schema_v1.sql"))])
+}
+
+/// Everything that can go wrong in the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The database was written by a newer Takeboard; it is left untouched.
+    #[error(
+        "the library {path} was written by a newer version of Takeboard (schema {found}, this build knows {known}); it was not changed"
+    )]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
+        /// [`SCHEMA_VERSION`].
+        known: i64,
+    },
+    /// Another process held the database lock for longer than [`BUSY_TIMEOUT`].
+    #[error("the library {0} is locked by another process (waited {BUSY_TIMEOUT:?}); close the other Takeboard window or command and try again")]
+    Locked(PathBuf),
+    /// The file is not a SQLite database or is damaged.
+    #[error("the library {path} is damaged or not a Takeboard library: {detail}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// The library could not be created or opened (permissions, missing folder, full disk).
+    #[error("cannot open the library {path}: {detail}")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that the catalog refuses (bad argument, invariant would break).
+    #[error("{0}")]
+    Invalid(String),
+    /// Any other SQLite failure.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl CatalogError {
+    fn from_sqlite(path: &Path, e: rusqlite::Error) -> CatalogError {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => CatalogError::Locked(path.to_owned()),
+            Some(C::NotADatabase | C::DatabaseCorrupt) => CatalogError::Corrupt {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            },
+            Some(C::CannotOpen | C::ReadOnly | C::PermissionDenied | C::DiskFull) => {
+                CatalogError::Open {
+                    path: path.to_owned(),
+                    detail: e.to_string(),
+                }
+            }
+            _ => CatalogError::Sqlite(e),
+        }
+    }
+}
+
+/// An open library. Owns one connection; the process that holds it is the writer.
+pub struct Catalog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens (creating if needed) the library at `path` and brings its schema up to date.
+    ///
+    /// A database whose `user_version` is newer than [`SCHEMA_VERSION`] is refused with
+    /// [`CatalogError::NewerSchema`] and not modified in any way.
+    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| CatalogError::Open {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let sql = |e| CatalogError::from_sqlite(path, e);
+        let mut conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+
+        // Look before touching: a newer schema must be left exactly as it is, so no pragma
+        // that writes (journal_mode) runs before this check.
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if found > SCHEMA_VERSION {
+            return Err(CatalogError::NewerSchema {
+                path: path.to_owned(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sql)?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(CatalogError::Open {
+                path: path.to_owned(),
+                detail: format!("could not switch to WAL (journal mode stays {mode})"),
+            });
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(sql)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(sql)?;
+        if check != "ok" {
+            return Err(CatalogError::Corrupt {
+                path: path.to_owned(),
+                detail: check,
+            });
+        }
+        migrations().to_latest(&mut conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => {
+                CatalogError::from_sqlite(path, err)
+            }
+            other => CatalogError::Open {
+                path: path.to_owned(),
+                detail: other.to_string(),
+            },
+        })?;
+        Ok(Catalog {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read access. Reads never upgrade to writes: anything that may write goes through
+    /// [`Catalog::write`].
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committing when it returns `Ok`.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<CatalogError>,
+    {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(CatalogError::from_sqlite(&path, e)))?;
+        let value = f(&tx)?;
+        tx.commit()
+            .map_err(|e| E::from(CatalogError::from_sqlite(&path, e)))?;
+        Ok(value)
+    }
+}
+
+/// The default library location: the OS app-data folder (never a watched folder).
+pub fn default_library_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("takeboard").join("library.db")
+}
+
+/// Now, as RFC 3339 UTC text (the format of every timestamp column).
+pub fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Who is acting: the OS user name, recorded on every decision.
+pub fn current_actor() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Appends one row to the event log. `detail` is any JSON value.
+pub fn log_event(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    kind: &str,
+    take_id: Option<i64>,
+    shot_id: Option<i64>,
+    request_id: Option<i64>,
+    detail: &serde_json::Value,
+) -> Result<(), CatalogError> {
+    tx.execute(
+        "INSERT INTO events (project_id, at, actor, kind, take_id, shot_id, request_id, detail_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            project_id,
+            now_text(),
+            current_actor(),
+            kind,
+            take_id,
+            shot_id,
+            request_id,
+            detail.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().expect("migrations validate");
+    }
+}

@@ -1,0 +1,279 @@
+//! Domain vocabulary shared by every module: ids, origins, statuses, states, rates.
+//!
+//! These are plain values. Persistence lives in `catalog`, behaviour in the modules that
+//! own it; this file only says what the words mean and how they are spelled on disk and
+//! in JSON (the spelling is the same in both places, lower case).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Row id of a take in the catalog. Stable across renames and moves (identity is the
+/// content hash; this id is its handle).
+pub type TakeId = i64;
+/// Row id of a shot.
+pub type ShotId = i64;
+/// Row id of a project.
+pub type ProjectId = i64;
+/// Row id of a render request.
+pub type RequestId = i64;
+
+/// An error parsing one of the enumerations below from its text form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not a valid {what} (expected one of: {expected})")]
+pub struct ParseEnumError {
+    /// What was being parsed (e.g. "take status").
+    pub what: &'static str,
+    /// The text that did not parse.
+    pub value: String,
+    /// The accepted spellings, comma separated.
+    pub expected: &'static str,
+}
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The spelling used in the database, the CLI and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ParseEnumError {
+                        what: $what,
+                        value: s.to_owned(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// Which model produced a take.
+    Origin, "origin", {
+        /// Ray2 Flash (`ray-flash-2`): the cheap exploration variants.
+        Flash => "flash",
+        /// Ray2 Standard (`ray-2`): the paid final render.
+        Standard => "standard",
+        /// Not known (no sidecar, no model token in the name).
+        Unknown => "unknown",
+    }
+);
+
+text_enum!(
+    /// The editor's decision on a take.
+    TakeStatus, "take status", {
+        /// Not looked at yet.
+        Unreviewed => "unreviewed",
+        /// On the shortlist.
+        Selected => "selected",
+        /// Kept aside, undecided.
+        Hold => "hold",
+        /// Not to be used.
+        Rejected => "rejected",
+        /// The chosen take of its shot (at most one approved Flash take per shot).
+        Approved => "approved",
+    }
+);
+
+text_enum!(
+    /// Whether a take's file is on disk.
+    Presence, "presence", {
+        /// At least one file with the take's content is in a watched folder.
+        Present => "present",
+        /// No file with the take's content is there any more; decisions are kept.
+        Missing => "missing",
+    }
+);
+
+text_enum!(
+    /// A shot's state, derived from its takes and requests (never stored as truth).
+    ShotState, "shot state", {
+        /// No approved take yet.
+        Exploring => "exploring",
+        /// A Flash take is approved; its render request is not yet sent.
+        Approved => "approved",
+        /// The render request was submitted and has not come back.
+        Rendering => "rendering",
+        /// The Standard render is back and awaits review.
+        Rendered => "rendered",
+        /// A take is marked final.
+        Final => "final",
+    }
+);
+
+text_enum!(
+    /// How a Flash take is promoted to a Standard render.
+    RenderMode, "render mode", {
+        /// Same prompt, keyframes, aspect ratio and duration with `ray-2`.
+        Regenerate => "regenerate",
+        /// `ray-2` video-to-video adhering to the Flash take.
+        Modify => "modify",
+        /// Upscale the same generation.
+        Upscale => "upscale",
+    }
+);
+
+text_enum!(
+    /// Where a render request is in its life.
+    RequestState, "request state", {
+        /// Recorded, not yet sent.
+        Queued => "queued",
+        /// Committed as sent before the provider call; accepted or in flight.
+        Submitted => "submitted",
+        /// The provider finished it.
+        Completed => "completed",
+        /// The provider refused or failed it.
+        Failed => "failed",
+        /// The user cancelled it before it was sent.
+        Cancelled => "cancelled",
+        /// A send whose outcome is not known; never re-sent without the user.
+        Unknown => "unknown",
+    }
+);
+
+impl RequestState {
+    /// A live request blocks another for the same take (see the partial unique index
+    /// `one_live_request_per_take`).
+    pub fn is_live(self) -> bool {
+        !matches!(self, RequestState::Failed | RequestState::Cancelled)
+    }
+}
+
+/// A frame rate as an exact rational, e.g. 24/1 or 24000/1001.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rate {
+    /// Numerator (frames).
+    pub num: u32,
+    /// Denominator (seconds), never zero.
+    pub den: u32,
+}
+
+impl Rate {
+    /// A rate in lowest terms; `None` when either part is zero.
+    pub fn new(num: u32, den: u32) -> Option<Rate> {
+        if num == 0 || den == 0 {
+            return None;
+        }
+        let g = gcd(num, den);
+        Some(Rate {
+            num: num / g,
+            den: den / g,
+        })
+    }
+
+    /// Frames per second as a float, for display and arithmetic that tolerates rounding.
+    pub fn as_f64(self) -> f64 {
+        f64::from(self.num) / f64::from(self.den)
+    }
+
+    /// The integer timebase editors count in (24 for 23.976, 30 for 29.97).
+    pub fn timebase(self) -> u32 {
+        (f64::from(self.num) / f64::from(self.den)).round() as u32
+    }
+
+    /// True for the NTSC family: n×1000/1001 (23.976, 29.97, 59.94).
+    pub fn is_ntsc(self) -> bool {
+        self.den == 1001
+    }
+}
+
+impl fmt::Display for Rate {
+    /// `"24"` for whole rates, `"24000/1001"` otherwise.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+impl FromStr for Rate {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ParseEnumError {
+            what: "frame rate",
+            value: s.to_owned(),
+            expected: "N or N/D",
+        };
+        let (n, d) = match s.split_once('/') {
+            Some((n, d)) => (n.trim(), d.trim()),
+            None => (s.trim(), "1"),
+        };
+        let num = n.parse().map_err(|_| bad())?;
+        let den = d.parse().map_err(|_| bad())?;
+        Rate::new(num, den).ok_or_else(bad)
+    }
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Container facts read from a file's MP4/MOV boxes (no decoding).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// Duration of the video track in seconds.
+    pub duration_s: f64,
+    /// Number of video frames (samples of the video track).
+    pub frames: u64,
+    /// Exact frame rate.
+    pub fps: Rate,
+    /// Display width in pixels.
+    pub width: u32,
+    /// Display height in pixels.
+    pub height: u32,
+    /// Codec as a short name: `h264`, `hevc`, `av1`, `vp9`, `prores`, or the sample entry
+    /// four-character code when unknown.
+    pub codec: String,
+    /// Whether the file has an audio track.
+    pub has_audio: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_print_as_the_cli_contract_says() {
+        assert_eq!(Rate::new(24, 1).unwrap().to_string(), "24");
+        assert_eq!(Rate::new(24000, 1001).unwrap().to_string(), "24000/1001");
+        assert_eq!(
+            Rate::new(48, 2).unwrap().to_string(),
+            "24",
+            "reduced to lowest terms"
+        );
+        assert_eq!("30000/1001".parse::<Rate>().unwrap().timebase(), 30);
+        assert!("0/1".parse::<Rate>().is_err());
+    }
+
+    #[test]
+    fn enums_round_trip_through_text() {
+        for s in TakeStatus::ALL {
+            assert_eq!(s.as_str().parse::<TakeStatus>().unwrap(), *s);
+        }
+        let err = "approve".parse::<TakeStatus>().unwrap_err();
+        assert!(err.to_string().contains("approved"), "{err}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Identification of a clip: Luma sidecar, file-name conventions, and which names are never indexed.

@@ -1,0 +1,1 @@
+//! Render requests: Luma request bodies, the provider client, and the submit/poll outbox.

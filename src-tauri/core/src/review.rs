@@ -1,0 +1,1 @@
+//! Review decisions: statuses, approval → exactly one render request, finals, trims, notes, shot state.

@@ -1,0 +1,1 @@
+//! Integration tests of takeboard-core: one binary, one module per area.

@@ -1,0 +1,2 @@
+//! Takeboard desktop shell (placeholder until the shell lands).
+fn main() {}
