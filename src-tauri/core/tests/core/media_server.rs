@@ -1,0 +1,454 @@
+//! The loopback media server over real sockets and real files: ranges, guards, shutdown.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use takeboard_core::media_server::{MediaServer, TakePathResolver};
+
+/// A parsed HTTP/1.1 response.
+struct Reply {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// Sends one raw request (so tests control every header, Host included) and reads the
+/// whole reply; the connection is closed by the client's `Connection: close`.
+fn raw_request(
+    server: &MediaServer,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", server.port())).expect("connect to the media server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("set timeout");
+    let mut text = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\n");
+    let has_host = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host"));
+    if !has_host {
+        text.push_str(&format!("Host: 127.0.0.1:{}\r\n", server.port()));
+    }
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    stream.write_all(text.as_bytes()).expect("send request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read reply");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("reply has a header block");
+    let head = String::from_utf8(raw[..split].to_vec()).expect("ASCII headers");
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn get(server: &MediaServer, target: &str, headers: &[(&str, &str)]) -> Reply {
+    raw_request(server, "GET", target, headers)
+}
+
+fn media_target(server: &MediaServer, take_id: i64) -> String {
+    format!("{}?t={}", MediaServer::url_path(take_id), server.token())
+}
+
+/// Bytes whose value depends on their offset, so a wrong range shows as wrong content.
+fn patterned_bytes(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A temp folder with one file per take id; the resolver reads a shared map, so a test can
+/// register, unregister or delete files while the server runs.
+struct Library {
+    dir: tempfile::TempDir,
+    paths: Arc<Mutex<HashMap<i64, PathBuf>>>,
+}
+
+impl Library {
+    fn new() -> Library {
+        Library {
+            dir: tempfile::tempdir().expect("temp dir"),
+            paths: Arc::default(),
+        }
+    }
+
+    fn add(&self, take_id: i64, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write take file");
+        self.paths.lock().unwrap().insert(take_id, path.clone());
+        path
+    }
+
+    fn resolver(&self) -> TakePathResolver {
+        let paths = Arc::clone(&self.paths);
+        Arc::new(move |id| paths.lock().unwrap().get(&id).cloned())
+    }
+
+    fn serve(&self) -> MediaServer {
+        MediaServer::start(self.resolver()).expect("media server starts")
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+#[test]
+fn a_registered_take_is_served_whole_with_its_length_and_type() {
+    let library = Library::new();
+    let content = patterned_bytes(100_000);
+    library.add(7, "SH010_flash_t1.mp4", &content);
+    let server = library.serve();
+
+    let reply = get(&server, &media_target(&server, 7), &[]);
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-length"), Some("100000"));
+    assert_eq!(reply.header("content-type"), Some("video/mp4"));
+    assert_eq!(reply.header("accept-ranges"), Some("bytes"));
+    assert_eq!(
+        reply.header("transfer-encoding"),
+        None,
+        "never chunked: WebKit needs a length to seek"
+    );
+    assert!(reply.body == content, "the body is the file, byte for byte");
+}
+
+#[test]
+fn base_url_is_loopback_with_the_bound_port_and_the_token_is_256_bits_of_hex() {
+    let library = Library::new();
+    let server = library.serve();
+    assert_eq!(
+        server.base_url(),
+        format!("http://127.0.0.1:{}", server.port())
+    );
+    assert_eq!(server.token().len(), 64);
+    assert!(server
+        .token()
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    let other = library.serve();
+    assert_ne!(
+        server.token(),
+        other.token(),
+        "every launch draws a new token"
+    );
+}
+
+#[test]
+fn a_quicktime_take_is_labelled_video_quicktime() {
+    let library = Library::new();
+    library.add(3, "SH020_standard.MOV", &patterned_bytes(10));
+    let server = library.serve();
+    let reply = raw_request(&server, "HEAD", &media_target(&server, 3), &[]);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("video/quicktime"));
+}
+
+#[test]
+fn head_reports_the_length_without_sending_the_body() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(5000));
+    let server = library.serve();
+    let reply = raw_request(&server, "HEAD", &media_target(&server, 1), &[]);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-length"), Some("5000"));
+    assert!(
+        reply.body.is_empty(),
+        "HEAD has no body, got {} bytes",
+        reply.body.len()
+    );
+}
+
+#[test]
+fn a_closed_range_gets_206_with_exactly_those_bytes() {
+    let library = Library::new();
+    let content = patterned_bytes(100_000);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+
+    let reply = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=1000-1999")],
+    );
+
+    assert_eq!(reply.status, 206);
+    assert_eq!(
+        reply.header("content-range"),
+        Some("bytes 1000-1999/100000")
+    );
+    assert_eq!(reply.header("content-length"), Some("1000"));
+    assert!(
+        reply.body == content[1000..2000],
+        "range body matches the file slice"
+    );
+}
+
+#[test]
+fn an_open_ended_range_runs_to_the_end_of_the_file() {
+    let library = Library::new();
+    let content = patterned_bytes(100_000);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+
+    let reply = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=99000-")],
+    );
+
+    assert_eq!(reply.status, 206);
+    assert_eq!(
+        reply.header("content-range"),
+        Some("bytes 99000-99999/100000")
+    );
+    assert!(reply.body == content[99_000..]);
+}
+
+#[test]
+fn a_suffix_range_returns_the_last_n_bytes() {
+    let library = Library::new();
+    let content = patterned_bytes(100_000);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+
+    let reply = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=-500")],
+    );
+
+    assert_eq!(reply.status, 206);
+    assert_eq!(
+        reply.header("content-range"),
+        Some("bytes 99500-99999/100000")
+    );
+    assert!(reply.body == content[99_500..]);
+}
+
+#[test]
+fn a_range_past_the_end_is_416_with_the_file_size() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(100_000));
+    let server = library.serve();
+
+    let reply = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=100000-")],
+    );
+
+    assert_eq!(reply.status, 416);
+    assert_eq!(reply.header("content-range"), Some("bytes */100000"));
+    assert!(reply.body.is_empty());
+}
+
+#[test]
+fn a_multi_range_request_gets_the_whole_file_with_200() {
+    let library = Library::new();
+    let content = patterned_bytes(4096);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+
+    let reply = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=0-9,100-109")],
+    );
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-range"), None);
+    assert!(reply.body == content);
+}
+
+#[test]
+fn a_large_file_is_streamed_whole_and_in_ranges() {
+    let library = Library::new();
+    let content = patterned_bytes(24 * 1024 * 1024 + 17);
+    library.add(1, "big.mp4", &content);
+    let server = library.serve();
+
+    let whole = get(&server, &media_target(&server, 1), &[]);
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.body.len(), content.len());
+    assert!(whole.body == content);
+
+    let tail = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=20000000-")],
+    );
+    assert_eq!(tail.status, 206);
+    assert!(tail.body == content[20_000_000..]);
+}
+
+#[test]
+fn a_wrong_or_missing_token_is_refused_with_403() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(10));
+    let server = library.serve();
+    let almost = {
+        let mut t = server.token().to_owned();
+        let last = if t.ends_with('0') { "1" } else { "0" };
+        t.replace_range(63.., last);
+        t
+    };
+
+    for target in [
+        "/media/1".to_owned(),
+        "/media/1?t=".to_owned(),
+        format!("/media/1?t={almost}"),
+        format!("/media/1?t={}", &server.token()[..32]),
+        format!("/media/1?t={}00", server.token()),
+        format!("/media/1?token={}", server.token()),
+    ] {
+        let reply = get(&server, &target, &[]);
+        assert_eq!(reply.status, 403, "{target}");
+        assert!(reply.body.is_empty(), "{target}: nothing of the file leaks");
+    }
+}
+
+#[test]
+fn an_unknown_take_id_is_404() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(10));
+    let server = library.serve();
+    assert_eq!(get(&server, &media_target(&server, 2), &[]).status, 404);
+}
+
+#[test]
+fn a_request_for_another_host_is_refused_with_421() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(10));
+    let server = library.serve();
+    let target = media_target(&server, 1);
+    let rebinding = format!("evil.example:{}", server.port());
+    let other_port = format!("127.0.0.1:{}", server.port().wrapping_add(1));
+    let localhost = format!("localhost:{}", server.port());
+
+    for host in [
+        "127.0.0.1",
+        rebinding.as_str(),
+        other_port.as_str(),
+        localhost.as_str(),
+    ] {
+        let reply = get(&server, &target, &[("Host", host)]);
+        assert_eq!(reply.status, 421, "Host: {host}");
+        assert!(reply.body.is_empty());
+    }
+}
+
+#[test]
+fn a_take_whose_file_disappeared_is_404_and_served_again_when_it_returns() {
+    let library = Library::new();
+    let content = patterned_bytes(10);
+    let path = library.add(1, "a.mp4", &content);
+    let server = library.serve();
+    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 200);
+
+    std::fs::remove_file(&path).expect("delete the take file");
+    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
+
+    std::fs::write(&path, &content).expect("restore the take file");
+    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 200);
+}
+
+#[test]
+fn a_take_resolving_to_a_directory_is_404() {
+    let library = Library::new();
+    library
+        .paths
+        .lock()
+        .unwrap()
+        .insert(1, library.root().to_owned());
+    let server = library.serve();
+    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
+}
+
+#[test]
+fn path_traversal_attempts_are_404_even_with_the_token() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(10));
+    std::fs::write(library.root().join("secret.txt"), b"secret").expect("write secret");
+    let server = library.serve();
+    let token = server.token().to_owned();
+
+    for path in [
+        "/media/../secret.txt",
+        "/media/..%2fsecret.txt",
+        "/media/1/../../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/1%00",
+        "/media/-1",
+        "/media/1.mp4",
+        "/media/",
+        "/secret.txt",
+        "/../../etc/passwd",
+        "/media//etc/passwd",
+    ] {
+        let reply = get(&server, &format!("{path}?t={token}"), &[]);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(!reply.body.windows(6).any(|w| w == b"secret"), "{path}");
+    }
+}
+
+#[test]
+fn methods_other_than_get_and_head_are_405() {
+    let library = Library::new();
+    library.add(1, "a.mp4", &patterned_bytes(10));
+    let server = library.serve();
+    let reply = raw_request(
+        &server,
+        "POST",
+        &media_target(&server, 1),
+        &[("Content-Length", "0")],
+    );
+    assert_eq!(reply.status, 405);
+}
+
+#[test]
+fn dropping_the_server_closes_its_port() {
+    let library = Library::new();
+    let server = library.serve();
+    let port = server.port();
+    drop(server);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_err() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "port {port} still accepts connections 5 s after drop"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
