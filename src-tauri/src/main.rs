@@ -1,2 +1,5 @@
-//! Takeboard desktop shell (placeholder until the shell lands).
-fn main() {}
+//! Takeboard desktop app entry point.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+fn main() {
+    takeboard::run()
+}

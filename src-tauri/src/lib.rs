@@ -1,0 +1,89 @@
+//! Takeboard's desktop shell: Tauri 2 wiring over `takeboard-core`.
+//!
+//! This crate owns only the edge: launch options, managed state, the `#[tauri::command]`
+//! wrappers, the IPC wire types and the bridge from core change notifications to window
+//! events. **Architecture invariant:** no product rule lives here; every decision about the
+//! data is a single call into the core, which builds and tests without a WebView.
+//!
+//! [`build_app`] is generic over the runtime so the wiring can be driven by
+//! `tauri::test::mock_builder()`; [`run`] adds the real runtime and the generated context.
+
+pub mod commands;
+pub mod events;
+pub mod ipc;
+pub mod state;
+
+use tauri::{Manager, Runtime};
+
+use crate::state::{AppState, LaunchOptions};
+
+/// Registers the plugin, the commands and the launch-time setup on `builder`.
+pub fn build_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    options: LaunchOptions,
+) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::open_folder,
+            commands::list_shots,
+            commands::list_takes,
+            commands::set_status,
+            commands::approve_take,
+            commands::unapprove_take,
+            commands::mark_final,
+            commands::set_trim,
+            commands::add_note,
+            commands::move_take,
+            commands::rename_shot,
+            commands::reorder_shot,
+            commands::list_requests,
+            commands::cancel_request,
+            commands::export_requests,
+            commands::submit_requests,
+            commands::credits,
+            commands::get_settings,
+            commands::save_settings,
+            commands::export_timeline,
+        ])
+        .setup(move |app| {
+            let state = AppState::open(&options.library)?;
+            tracing::info!(
+                library = %options.library.display(),
+                media = %state.media().base_url(),
+                "library opened"
+            );
+            app.manage(state);
+            if let Some(folder) = &options.folder {
+                // TODO(core-merge): open the folder through the same core call as the
+                // `open_folder` command, and hand `events::library_changed_sink` to the watcher.
+                tracing::warn!(folder = %folder.display(), "--folder is accepted but not wired yet");
+            }
+            Ok(())
+        })
+}
+
+/// Starts the app: parses the command line, then runs until the last window closes.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("takeboard=info")),
+        )
+        .init();
+    let options = match LaunchOptions::parse(
+        std::env::args().skip(1),
+        std::env::var_os("TAKEBOARD_LIBRARY").map(Into::into),
+    ) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("takeboard: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = build_app(tauri::Builder::default(), options).run(tauri::generate_context!()) {
+        eprintln!("takeboard: {e}");
+        std::process::exit(1);
+    }
+}

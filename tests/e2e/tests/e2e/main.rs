@@ -1,0 +1,4 @@
+//! End-to-end tests of the Takeboard app: one binary, one module per area.
+//! Skipped (with a message) unless `TAKEBOARD_E2E=1`; see the crate docs.
+
+mod launch;
