@@ -7,7 +7,9 @@
 //!
 //! Every size in the file is untrusted: boxes must fit inside their parent (at the top level,
 //! inside the file), tables must fit inside their box, the number of boxes walked is capped and
-//! no buffer is sized from a value read from the file. Deciding what a probe result *means*
+//! no buffer is sized from a value read from the file. Nesting depth is bounded by construction:
+//! only the fixed path above is descended, never arbitrary recursion, and every step moves
+//! forward by at least one box header, so no layout can loop. Deciding what a probe result *means*
 //! for a take (settled, still downloading, rejected) is the caller's business (ingest).
 
 use crate::domain::{MediaInfo, Rate};

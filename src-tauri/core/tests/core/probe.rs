@@ -124,6 +124,64 @@ fn a_five_second_clip_reports_its_frames_and_duration() -> TestResult {
 }
 
 #[test]
+fn a_29_97_clip_with_a_millisecond_timescale_snaps_to_30000_over_1001() -> TestResult {
+    // At timescale 1000 frames last 33 or 34 ticks: no single delta, the average is snapped.
+    let dir = tempfile::tempdir()?;
+    let spec = ClipSpec {
+        fps: "30000/1001",
+        seconds: 2.0,
+        ..ClipSpec::default()
+    };
+    let clip = make_clip(dir.path(), "clip.mp4", &spec);
+    let remuxed = dir.path().join("ms.mp4");
+    ffmpeg(&[
+        "-i",
+        clip.to_str().expect("UTF-8 temp path"),
+        "-c",
+        "copy",
+        "-video_track_timescale",
+        "1000",
+        remuxed.to_str().expect("UTF-8 temp path"),
+    ]);
+    let info = probe_and_compare_with_ffprobe(&remuxed)?;
+    assert_eq!(
+        info.fps,
+        Rate {
+            num: 30000,
+            den: 1001
+        }
+    );
+    assert_eq!(info.frames, 60);
+    Ok(())
+}
+
+#[test]
+fn an_h264_clip_with_b_frames_and_an_edit_list_matches_ffprobe() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let clip = dir.path().join("bframes.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=24:duration=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "medium",
+        "-bf",
+        "2",
+        "-pix_fmt",
+        "yuv420p",
+        clip.to_str().expect("UTF-8 temp path"),
+    ]);
+    let b_frames = &ffprobe_facts(&clip).raw["streams"][0]["has_b_frames"];
+    assert!(b_frames.as_i64().unwrap_or(0) > 0, "B-frames: {b_frames}");
+    let info = probe_and_compare_with_ffprobe(&clip)?;
+    assert_eq!((info.fps, info.frames), (Rate { num: 24, den: 1 }, 24));
+    Ok(())
+}
+
+#[test]
 fn moov_at_the_end_and_at_the_front_probe_the_same() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut spec = ClipSpec {
