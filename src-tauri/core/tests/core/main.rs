@@ -1,1 +1,3 @@
 //! Integration tests of takeboard-core: one binary, one module per area.
+
+mod identify;
