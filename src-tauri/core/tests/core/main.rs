@@ -1,5 +1,7 @@
 //! Integration tests of takeboard-core: one binary, one module per area.
 
 mod hash;
+mod identify;
+mod ingest;
 mod probe;
 mod support;
