@@ -1,1 +1,3 @@
 //! Render requests: Luma request bodies, the provider client, and the submit/poll outbox.
+
+pub mod body;

@@ -4,4 +4,5 @@ mod hash;
 mod identify;
 mod ingest;
 mod probe;
+mod review;
 mod support;

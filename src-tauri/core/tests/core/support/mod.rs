@@ -2,3 +2,4 @@
 //! independent readings of them (ffprobe, a minimal box lister) to compare our code against.
 
 pub mod clips;
+pub mod library;
