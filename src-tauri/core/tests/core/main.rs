@@ -1,1 +1,2 @@
 //! Integration tests of takeboard-core: one binary, one module per area.
+mod export;
