@@ -1,8 +1,10 @@
 //! Integration tests of takeboard-core: one binary, one module per area.
 
+mod export;
 mod hash;
 mod identify;
 mod ingest;
+
 mod probe;
 mod review;
 mod support;
