@@ -1,1 +1,4 @@
 //! Render requests: Luma request bodies, the provider client, and the submit/poll outbox.
+
+pub mod luma;
+pub mod outbox;
