@@ -88,6 +88,9 @@ pub enum OutboxError {
     /// Downloading the result failed; it is tried again on the next poll.
     #[error("downloading the render failed: {0}")]
     Download(LumaError),
+    /// Luma could not be asked for the generations that may match an uncertain send.
+    #[error("could not look the request up at Luma: {0}")]
+    Lookup(LumaError),
     /// A file in the watched folder could not be written.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -1005,6 +1008,70 @@ pub fn resolve_unknown(
         log_event(tx, project_id, "render.resolved", None, None, Some(request_id), &detail)?;
         Ok(to)
     })
+}
+
+/// How far before the last send a matching generation may have been created (clock skew
+/// between this machine and Luma).
+const CANDIDATE_SKEW: time::Duration = time::Duration::minutes(10);
+
+/// Most list pages read when looking for candidates (100 generations each).
+const CANDIDATE_PAGES: u32 = 10;
+
+/// Generations at Luma that may be the result of an `unknown` request's uncertain send:
+/// created no earlier than ten minutes before its last send, with the same `prompt`,
+/// `model`, `generation_type` and `mode` as its body where the body has them. For the user
+/// to choose from before [`resolve_unknown`]; an empty list is no proof that nothing was
+/// charged (the list may be paged differently), only that nothing was found.
+pub fn candidates(
+    cat: &Catalog,
+    client: &LumaClient,
+    request_id: RequestId,
+) -> Result<Vec<Generation>, OutboxError> {
+    let (state, body_json, submitted_at): (String, String, Option<String>) = cat
+        .conn()
+        .query_row(
+            "SELECT state, body_json, submitted_at FROM render_requests WHERE id = ?1",
+            [request_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or(OutboxError::NotFound(request_id))?;
+    if state != RequestState::Unknown.as_str() {
+        return Err(OutboxError::NotUnknown { request_id, state });
+    }
+    let rfc3339 = |text: &str| {
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let since = submitted_at
+        .as_deref()
+        .and_then(rfc3339)
+        .map(|at| at - CANDIDATE_SKEW);
+    let body: Value = serde_json::from_str(&body_json).unwrap_or(Value::Null);
+    let same_request = |generation: &Generation| {
+        let echoed = generation.request.as_ref();
+        ["prompt", "model", "generation_type", "mode"]
+            .iter()
+            .filter_map(|key| body.get(key).map(|wanted| (key, wanted)))
+            .all(|(key, wanted)| echoed.and_then(|r| r.get(key)) == Some(wanted))
+    };
+    let recent_enough = |generation: &Generation| match (since, generation.created_at.as_deref()) {
+        (Some(since), Some(created)) => rfc3339(created).is_none_or(|at| at >= since),
+        _ => true,
+    };
+    let mut found = Vec::new();
+    for page in 0..CANDIDATE_PAGES {
+        let listed = client.list(100, page * 100).map_err(OutboxError::Lookup)?;
+        found.extend(
+            listed
+                .generations
+                .into_iter()
+                .filter(|g| same_request(g) && recent_enough(g)),
+        );
+        if !listed.has_more {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 /// Startup recovery: a request left `submitted` without a generation id was being sent

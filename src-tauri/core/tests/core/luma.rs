@@ -12,8 +12,8 @@ use takeboard_core::catalog::Catalog;
 use takeboard_core::domain::RequestState;
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
 use takeboard_core::render::outbox::{
-    link_result, poll, recover_interrupted, resolve_unknown, Clock, Hold, Limits, Outbox,
-    OutboxError, Resolution,
+    candidates, link_result, poll, recover_interrupted, resolve_unknown, Clock, Hold, Limits,
+    Outbox, OutboxError, Resolution,
 };
 
 const KEY: &str = "luma-test-key";
@@ -567,15 +567,33 @@ fn a_timeout_leaves_the_request_unknown_and_it_is_never_resent() {
     );
     assert!(clock.sleeps().is_empty());
 
-    // The user finds it at Luma: it is followed and downloaded like any other.
+    // Another generation at Luma with a different prompt is not a candidate.
+    let other = fx.queue(
+        "regenerate",
+        &json!({"model": "ray-2", "prompt": "a grey wolf"}),
+    );
+    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    assert_eq!(fx.request(other).state, "submitted");
+    // The user looks at Luma's candidates, finds it, and it is followed like any other.
     let generation = standin.paid_creates()[0].generation_id.clone();
+    let found = candidates(&fx.cat, &client, request).unwrap();
+    let ids: Vec<&str> = found.iter().filter_map(|g| g.id.as_deref()).collect();
+    assert_eq!(
+        ids,
+        [generation.as_str()],
+        "only the generation with the same request matches"
+    );
     let state =
         resolve_unknown(&mut fx.cat, request, Resolution::Found(generation.clone())).unwrap();
     assert_eq!(state, RequestState::Submitted);
     standin.complete(&generation);
     let done = poll(&mut fx.cat, &client).unwrap();
     assert_eq!(done.completed.len(), 1);
-    assert_eq!(standin.paid_creates().len(), 1);
+    assert_eq!(
+        standin.paid_creates().len(),
+        2,
+        "the uncertain one and the wolf"
+    );
     assert_eq!(
         fx.events(request),
         [
