@@ -68,9 +68,9 @@ pub enum LumaError {
         /// Luma's `detail` text.
         detail: String,
     },
-    /// The connection was open but no complete answer came in time: Luma may have
-    /// accepted (and charged) the request.
-    #[error("Luma did not answer in time ({detail}); the request may have been accepted")]
+    /// The connection was open but no complete answer came in time. For a create, Luma
+    /// may have accepted (and charged) it.
+    #[error("Luma did not answer in time ({detail})")]
     Timeout {
         /// Which phase timed out.
         detail: String,
@@ -79,7 +79,7 @@ pub enum LumaError {
     /// left (refused, DNS, connect timeout, TLS), so Luma certainly did not see it.
     /// `sent == true`: it broke after the request was written, so the outcome is unknown.
     #[error("{}", if *sent {
-        format!("the connection to Luma broke after the request was sent ({detail}); it may have been accepted")
+        format!("the connection to Luma broke after the request was sent ({detail})")
     } else {
         format!("could not reach Luma ({detail}); nothing was sent")
     })]
@@ -87,6 +87,13 @@ pub enum LumaError {
         /// Whether the request may have reached Luma.
         sent: bool,
         /// The transport error.
+        detail: String,
+    },
+    /// A video asset could not be fetched completely (refused by the CDN, an expired link,
+    /// or the transfer stopped). Nothing is charged for fetching again.
+    #[error("the video download failed ({detail})")]
+    Download {
+        /// What went wrong.
         detail: String,
     },
     /// Luma answered, but not with something usable (not JSON, no generation id, an
@@ -428,7 +435,9 @@ impl LumaClient {
         let response = self.downloads.get(url).call().map_err(transport_error)?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            return Err(status_error(status, None, String::new()));
+            return Err(LumaError::Download {
+                detail: format!("the server answered HTTP {status}"),
+            });
         }
         let mut reader = response.into_body().into_reader();
         let mut file = std::fs::File::create(dest)?;
@@ -440,9 +449,8 @@ impl LumaClient {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(LumaError::ConnectionLost {
-                        sent: true,
-                        detail: format!("download stopped after {total} bytes: {e}"),
+                    return Err(LumaError::Download {
+                        detail: format!("stopped after {total} bytes: {e}"),
                     })
                 }
             };

@@ -435,6 +435,7 @@ fn verdict(error: LumaError) -> Verdict {
         | LumaError::Timeout { .. }
         | LumaError::ConnectionLost { sent: true, .. }
         | LumaError::BadResponse { .. }
+        | LumaError::Download { .. }
         | LumaError::Io(_) => unknown(&error),
     }
 }
