@@ -1,15 +1,19 @@
 //! The CLI's JSON shapes: the fixed output contract, built from core rows.
 
 use serde_json::{json, Value};
-use takeboard_core::catalog::{shots, takes, Catalog, CatalogError, TakeRow};
+use takeboard_core::catalog::{shots, takes, Catalog, TakeRow};
+use takeboard_core::review::ReviewError;
 use takeboard_core::domain::{Presence, ShotState};
 use takeboard_core::ingest::ScanReport;
 
 /// `shots --json`: shots in order with their take ids.
-pub fn shots(cat: &Catalog, project_id: i64) -> Result<Value, CatalogError> {
+pub fn shots(cat: &Catalog, project_id: i64) -> Result<Value, ReviewError> {
     let conn = cat.conn();
     let all_takes = takes::takes(conn, project_id, None)?;
-    let states = takeboard_core::review::shot_states(conn, project_id)?;
+    let states: std::collections::HashMap<i64, ShotState> =
+        takeboard_core::review::shot_states(conn, project_id)?
+            .into_iter()
+            .collect();
     let list: Vec<Value> = shots::shots(conn, project_id)?
         .into_iter()
         .map(|s| {
@@ -35,7 +39,7 @@ pub fn takes(
     cat: &Catalog,
     project_id: i64,
     shot_id: Option<i64>,
-) -> Result<Value, CatalogError> {
+) -> Result<Value, ReviewError> {
     Ok(Value::Array(
         takes::takes(cat.conn(), project_id, shot_id)?
             .iter()

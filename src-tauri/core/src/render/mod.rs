@@ -1,3 +1,5 @@
 //! Render requests: Luma request bodies, the provider client, and the submit/poll outbox.
 
 pub mod body;
+pub mod luma;
+pub mod outbox;

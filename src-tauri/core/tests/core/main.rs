@@ -4,7 +4,7 @@ mod export;
 mod hash;
 mod identify;
 mod ingest;
-
+mod luma;
 mod probe;
 mod review;
 mod support;
