@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use takeboard_core::catalog::{self, projects, shots, Catalog};
+use takeboard_core::domain::{RenderMode, RequestState, TakeStatus};
+use takeboard_core::export::{self, ExportFormat, ExportOptions, Placeholders};
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
+use takeboard_core::render::{key, luma::LumaClient, outbox};
+use takeboard_core::{pricing, review};
 
 #[derive(Parser)]
 #[command(name = "takeboard-cli", version, about = "Review AI video takes from the command line")]
@@ -74,6 +78,97 @@ enum Command {
         code: String,
         /// New position (1 = first).
         position: i64,
+    },
+    /// Set a take's status (approve with `approve`).
+    Mark {
+        /// Take id.
+        take: i64,
+        /// selected, hold, rejected or unreviewed.
+        status: TakeStatus,
+    },
+    /// Approve a take: a Flash take gets exactly one Standard render request; a Standard
+    /// take is marked final.
+    Approve {
+        /// Take id.
+        take: i64,
+        /// regenerate, modify or upscale (default: the project setting).
+        #[arg(long)]
+        mode: Option<RenderMode>,
+        /// 540p, 720p, 1080p or 4k (default: the project setting).
+        #[arg(long)]
+        resolution: Option<String>,
+    },
+    /// Withdraw an approval (cancels its request unless it was already sent).
+    Unapprove {
+        /// Take id.
+        take: i64,
+    },
+    /// Mark a take final for its shot.
+    Final {
+        /// Take id.
+        take: i64,
+    },
+    /// Set a take's trim, in frames (out is exclusive).
+    Trim {
+        /// Take id.
+        take: i64,
+        /// First frame kept.
+        r#in: u64,
+        /// First frame not kept.
+        out: u64,
+    },
+    /// Add a note anchored to a frame.
+    Note {
+        /// Take id.
+        take: i64,
+        /// Frame (0-based).
+        frame: u64,
+        /// The note.
+        text: String,
+    },
+    /// List render requests, or export them as Luma request bodies.
+    Requests {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<RequestsAction>,
+    },
+    /// Send queued render requests to Luma (needs LUMA_API_KEY or a saved key), then poll.
+    Submit,
+    /// Credits spent and pending, per shot and in total.
+    Credits {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the shot list for Premiere.
+    Export {
+        /// fcp7xml (default), edl, otio or csv.
+        #[arg(long, default_value = "fcp7xml")]
+        format: ExportFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only these shots (comma-separated codes).
+        #[arg(long, value_delimiter = ',')]
+        shots: Option<Vec<String>>,
+        /// What to do with approved-but-not-final shots: include, gap or skip.
+        #[arg(long, default_value = "include")]
+        placeholders: Placeholders,
+        /// Record start timecode (default 01:00:00:00).
+        #[arg(long)]
+        start: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestsAction {
+    /// Write the queued requests as a JSON array of Luma request bodies.
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -164,7 +259,111 @@ fn run(cli: Cli) -> Result<(), Failure> {
             cat.reorder_shot(project_id, &code, position)?;
             print_json(&output::shots(&cat, project_id)?)
         }
+        Command::Mark { take, status } => {
+            review::set_status(&mut cat, take, status)?;
+            print_take(&cat, take)
+        }
+        Command::Approve {
+            take,
+            mode,
+            resolution,
+        } => {
+            let approval = review::approve(
+                &mut cat,
+                take,
+                review::ApproveOptions { mode, resolution },
+            )?;
+            if let Some(w) = &approval.budget_warning {
+                eprintln!("takeboard-cli: warning: {w}");
+            }
+            print_json(&serde_json::to_value(&approval)?)
+        }
+        Command::Unapprove { take } => {
+            review::unapprove(&mut cat, take)?;
+            print_take(&cat, take)
+        }
+        Command::Final { take } => {
+            review::mark_final(&mut cat, take)?;
+            print_take(&cat, take)
+        }
+        Command::Trim { take, r#in, out } => {
+            review::set_trim(&mut cat, take, Some(r#in), Some(out))?;
+            print_take(&cat, take)
+        }
+        Command::Note { take, frame, text } => {
+            let note = review::add_note(&mut cat, take, frame, &text)?;
+            print_json(&serde_json::to_value(&note)?)
+        }
+        Command::Requests { json: _, action } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let requests = review::requests(cat.conn(), project_id)?;
+            match action {
+                None => print_json(&output::requests(&requests)),
+                Some(RequestsAction::Export { out }) => {
+                    let bodies: Vec<&serde_json::Value> = requests
+                        .iter()
+                        .filter(|r| r.state == RequestState::Queued)
+                        .map(|r| &r.body)
+                        .collect();
+                    let text = serde_json::to_string_pretty(&bodies)?;
+                    std::fs::write(&out, text + "\n")
+                        .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
+                    print_json(&serde_json::json!({ "path": out, "count": bodies.len() }))
+                }
+            }
+        }
+        Command::Submit => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let client = LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
+                Failure("no Luma API key: set LUMA_API_KEY or save a key in the app's settings".into())
+            })?;
+            let recovered = outbox::recover_interrupted(&mut cat)?;
+            for id in recovered {
+                eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — check Luma before re-sending");
+            }
+            let mut sender = outbox::Outbox::new(outbox::Limits::default(), outbox::SystemClock);
+            let report = sender.submit_queued(&mut cat, &client)?;
+            if let Some(hold) = &report.hold {
+                eprintln!("takeboard-cli: note: {hold:?}");
+            }
+            outbox::poll(&mut cat, &client)?;
+            print_json(&output::requests(&review::requests(cat.conn(), project_id)?))
+        }
+        Command::Credits { json: _ } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            print_json(&serde_json::to_value(pricing::credits(cat.conn(), project_id)?)?)
+        }
+        Command::Export {
+            format,
+            out,
+            shots,
+            placeholders,
+            start,
+        } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let timeline = export::project_timeline(cat.conn(), project_id)?;
+            let options = ExportOptions {
+                format,
+                placeholders,
+                start,
+                shots,
+            };
+            let summary = export::write_export(&timeline, &options, &absolute(&out)?)?;
+            print_json(&serde_json::to_value(&summary)?)
+        }
     }
+}
+
+fn absolute(path: &std::path::Path) -> Result<PathBuf, Failure> {
+    Ok(if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()?.join(path)
+    })
+}
+
+fn print_take(cat: &Catalog, take: i64) -> Result<(), Failure> {
+    print_json(&output::take(&catalog::takes::take(cat.conn(), take)?))
 }
 
 fn print_json(value: &serde_json::Value) -> Result<(), Failure> {

@@ -88,3 +88,29 @@ pub fn scan_summary(r: &ScanReport) -> Value {
         "pending": r.pending,
     })
 }
+
+/// `requests --json`.
+pub fn requests(requests: &[takeboard_core::review::RenderRequest]) -> Value {
+    Value::Array(
+        requests
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "take_id": r.take_id,
+                    "shot": r.shot_code,
+                    "mode": r.mode.as_str(),
+                    "model": r.model,
+                    "resolution": r.resolution,
+                    "duration_s": r.duration_s,
+                    "credits_estimate": r.credits_estimate,
+                    "state": r.state.as_str(),
+                    "generation_id": r.provider_generation_id,
+                    "result_take_id": r.result_take_id,
+                    "missing": r.missing,
+                    "failure_reason": r.failure_reason,
+                })
+            })
+            .collect(),
+    )
+}

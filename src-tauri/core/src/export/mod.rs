@@ -40,7 +40,10 @@ mod csv;
 mod edl;
 mod fcp7;
 mod otio;
+mod project;
 pub mod timecode;
+
+pub use project::project_timeline;
 
 use crate::domain::{Origin, Rate, ShotState, TakeId};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};

@@ -13,7 +13,7 @@ mod watch;
 pub use gate::{Readiness, SettleGate};
 pub use watch::{watch, WatchHandle};
 
-use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, shot, unsorted_shot};
+use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, unsorted_shot};
 use crate::catalog::takes::{
     file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take,
     remove_file, take_id_by_hash,
@@ -22,6 +22,7 @@ use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder
 use crate::hash::{hash_file, HashError};
 use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
 use crate::probe::{probe_file, ProbeError};
+use crate::render::outbox::{link_result, OutboxError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -557,7 +558,14 @@ fn record(
                 let shot_id = choose_shot(tx, project_id, identity)?;
                 let id = insert_take(tx, project_id, shot_id, rec)?;
                 put_file(tx, folder.id, id, rec)?;
-                let code = shot(tx, shot_id)?.code;
+                // A render we requested came back: link it and let it join the request's shot.
+                if let Some(generation_id) = &rec.generation_id {
+                    link_result(tx, id, generation_id).map_err(|e| match e {
+                        OutboxError::Catalog(c) => c,
+                        other => CatalogError::Invalid(other.to_string()),
+                    })?;
+                }
+                let code = crate::catalog::takes::take(tx, id)?.shot_code;
                 log_event(
                     tx,
                     project_id,

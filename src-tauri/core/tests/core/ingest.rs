@@ -160,10 +160,7 @@ fn a_renamed_or_moved_file_keeps_its_take_and_decisions_and_a_deleted_one_comes_
     let take = lib.take_at(&original).expect("indexed");
     {
         let mut cat = lib.cat.lock().unwrap();
-        cat.write(|tx| {
-            tx.execute("UPDATE take_decisions SET status = 'hold' WHERE take_id = ?1", [take.id])
-        })
-        .unwrap();
+        takeboard_core::review::set_status(&mut cat, take.id, TakeStatus::Hold).unwrap();
     }
 
     let renamed = lib.clips.join("kept for later.mp4");
