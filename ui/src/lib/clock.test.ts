@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MasterClock, frameAt, shownFrame, type ClockVideo, type TimeSource } from './clock';
+import { MasterClock, clockFrameFor, frameAt, shownFrame, type ClockVideo, type TimeSource } from './clock';
 
 class FakeTime implements TimeSource {
   t = 1000;
@@ -58,6 +58,12 @@ describe('frame mapping', () => {
     expect(frameAt(10 / 24, 24, 120)).toBe(10);
     expect(frameAt(1 / 24, 30, 150)).toBe(1);
     expect(frameAt((1001 * 3) / 24000, 24000 / 1001, 100)).toBe(3);
+  });
+  it('finds the clock frame that shows a given player frame', () => {
+    expect(clockFrameFor(60, 30, 24)).toBe(48);
+    expect(clockFrameFor(61, 30, 24)).toBe(49);
+    expect(frameAt(49 / 24, 30, 150)).toBe(61);
+    expect(clockFrameFor(10, 24, 24)).toBe(10);
   });
   it('clamps to the last frame', () => {
     expect(frameAt(99, 24, 120)).toBe(119);
@@ -200,6 +206,11 @@ describe('MasterClock playback', () => {
     clock.tick();
     expect(clock.frame).toBe(24);
     expect(frames()).toEqual([24]);
+    clock.clearLoopIn();
+    expect(clock.loop).toEqual({ in: null, out: 47 });
+    clock.clearLoopOut();
+    expect(clock.loop).toEqual({ in: null, out: null });
+    clock.setLoopIn(3);
     clock.clearLoop();
     expect(clock.loop).toEqual({ in: null, out: null });
   });

@@ -63,6 +63,11 @@ export function shownFrame(currentTime: number, fps: number, frames: number): nu
   return frameAt(currentTime, fps, frames);
 }
 
+/** The first clock frame at which a player at `fps` shows its frame `f` (note/trim seeks). */
+export function clockFrameFor(f: number, fps: number, refFps: number): number {
+  return Math.max(0, Math.ceil((f * refFps) / fps - EPS));
+}
+
 /** Seconds at the centre of frame `f` at `fps`. */
 export function frameCenter(f: number, fps: number): number {
   return (f + 0.5) / fps;
@@ -217,6 +222,16 @@ export class MasterClock {
   setLoopOut(frame: number = this.frame): void {
     this.loopOut = frame;
     if (this.loopIn !== null && this.loopIn > frame) this.loopIn = null;
+  }
+
+  /** Alt+I: drops the in point, keeps the out point. */
+  clearLoopIn(): void {
+    this.loopIn = null;
+  }
+
+  /** Alt+O: drops the out point, keeps the in point. */
+  clearLoopOut(): void {
+    this.loopOut = null;
   }
 
   /** Clears both loop points. */
