@@ -349,8 +349,10 @@ export class MasterClock {
       state.lastSeekAt = now;
       return 'seek';
     }
+    const settling = now - state.lastSeekAt < SEEK_GRACE_MS;
     if (player.video.paused) {
-      // Came back from holding (loop or seek) or never started: resync and restart.
+      // Came back from holding, or play() was refused: resync and restart, not every frame.
+      if (settling) return 'steady';
       player.video.currentTime = t;
       player.video.playbackRate = this.currentSpeed;
       void Promise.resolve(player.video.play()).catch(() => undefined);
@@ -359,7 +361,6 @@ export class MasterClock {
       return 'start';
     }
     const drift = (player.video.currentTime - t) * player.fps;
-    const settling = now - state.lastSeekAt < SEEK_GRACE_MS;
     if (Math.abs(drift) > SEEK_DRIFT_FRAMES && !settling) {
       player.video.currentTime = t;
       player.video.playbackRate = this.currentSpeed;
