@@ -133,3 +133,50 @@ describe('AppState', () => {
     expect(state.startError).toBe('Library from a newer Takeboard: library schema 9 is newer than this app');
   });
 });
+
+describe('AppState approval', () => {
+  it('approving shows the queued request and its credits, and refetches shots and the queue', async () => {
+    clearMocks();
+    const seen: string[] = [];
+    mockIPC((cmd, args) => {
+      seen.push(cmd);
+      switch (cmd) {
+        case 'app_info':
+          return { libraryPath: '/l', projectName: 'P', folders: ['/d'], mediaBaseUrl: 'http://127.0.0.1:1', mediaToken: 'x', version: '0' };
+        case 'list_shots':
+          return [shot(1, 'SH010')];
+        case 'list_takes':
+          return [take(10, 1)];
+        case 'approve_take':
+          expect(args).toEqual({ takeId: 10 });
+          return {
+            take: take(10, 1, { status: 'approved' }),
+            request: { id: 3, takeId: 10, shotId: 1, shotCode: 'SH010', mode: 'regenerate', model: 'ray-2', resolution: '720p', durationS: 5, creditsEstimate: 160, state: 'queued', generationId: null, resultTakeId: null, failureReason: null, missing: [], createdAt: '' },
+            budgetWarning: 'This approval takes the project over its budget (2,160 of 2,000 cr).',
+          };
+        case 'list_requests':
+          return [];
+        default:
+          return null;
+      }
+    });
+    const state = new AppState();
+    await state.start();
+    seen.length = 0;
+    await state.approve(state.takes[0]);
+    expect(state.toasts.map((t) => [t.kind, t.text])).toEqual([
+      ['warning', 'This approval takes the project over its budget (2,160 of 2,000 cr).'],
+      ['info', 'Approved t10.mp4: render request queued (160 cr).'],
+    ]);
+    expect(seen).toEqual(expect.arrayContaining(['approve_take', 'list_shots', 'list_requests', 'credits', 'list_takes']));
+  });
+
+  it('refuses to re-mark an approved take without clearing it first', async () => {
+    const state = new AppState();
+    await state.start();
+    calls = [];
+    await state.setStatus(take(10, 1, { status: 'approved' }), 'rejected');
+    expect(calls).toEqual([]);
+    expect(state.toasts.at(-1)?.kind).toBe('warning');
+  });
+});
