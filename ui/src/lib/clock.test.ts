@@ -214,6 +214,36 @@ describe('MasterClock playback', () => {
     clock.clearLoop();
     expect(clock.loop).toEqual({ in: null, out: null });
   });
+  it('a held take plays again once the clock wraps back into its range', () => {
+    const { clock, time, videos, frames } = grid([{ fps: 24, frames: 48 }, { fps: 24, frames: 24 }]);
+    clock.play();
+    time.advance(1500);
+    videos.forEach((v) => v.run(1500));
+    expect(clock.tick()[1].action).toBe('hold');
+    time.advance(600); // past frame 47: wrap to 0
+    videos.forEach((v) => v.run(600));
+    clock.tick();
+    expect(clock.frame).toBe(0);
+    expect(frames()).toEqual([0, 0]);
+    expect(videos.every((v) => !v.paused)).toBe(true);
+  });
+  it('retries a refused play() only after the grace period', () => {
+    const { clock, time, videos } = grid([{ fps: 24, frames: 240 }]);
+    const refusing = videos[0];
+    let attempts = 0;
+    refusing.play = () => {
+      attempts += 1; // stays paused, as when autoplay is refused
+    };
+    clock.play();
+    for (let i = 0; i < 10; i++) {
+      time.advance(16);
+      clock.tick();
+    }
+    expect(attempts).toBe(1);
+    time.advance(400);
+    expect(clock.tick()[0].action).toBe('start');
+    expect(attempts).toBe(2);
+  });
   it('wraps to the start at the end of the longest take', () => {
     const { clock, time } = grid([{ fps: 24, frames: 24 }]);
     clock.play();

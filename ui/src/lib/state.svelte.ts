@@ -4,7 +4,7 @@
 // toast, never a silent nothing. `library-changed` events trigger a coalesced refetch of
 // exactly what they name.
 
-import { IpcFailure, backend, onLibraryChanged, pickFolder, type SettableStatus } from './ipc';
+import { IpcFailure, backend, onLibraryChanged, pickFolder, type ApproveOptions, type SettableStatus } from './ipc';
 import { errorPrefix, parseRate, takeRate } from './format';
 import type { FrameRate } from './timecode';
 import type { AppInfo } from './bindings/AppInfo';
@@ -51,6 +51,8 @@ export class AppState {
   toasts = $state<Toast[]>([]);
   shotFilter = $state<ShotState | 'all'>('all');
   focusedTakeId = $state<number | null>(null);
+  /** Which six takes the grid compares when a shot has more (0 = takes 1–6). */
+  comparePage = $state(0);
   /** Set by N: the take and frame a note is being written for. */
   noteDraft = $state<{ takeId: number; frame: number } | null>(null);
 
@@ -58,9 +60,17 @@ export class AppState {
   currentShot = $derived(this.shots.find((s) => s.id === this.currentShotId) ?? null);
   visibleShots = $derived(this.shotFilter === 'all' ? this.shots : this.shots.filter((s) => s.state === this.shotFilter));
   focusedTake = $derived(this.takes.find((t) => t.id === this.focusedTakeId) ?? null);
+  pageCount = $derived(Math.max(1, Math.ceil(this.takes.length / MAX_COMPARED)));
+  /** The takes in the compare grid: one page of at most MAX_COMPARED. */
+  comparedTakes = $derived(
+    this.takes.slice(
+      Math.min(this.comparePage, this.pageCount - 1) * MAX_COMPARED,
+      (Math.min(this.comparePage, this.pageCount - 1) + 1) * MAX_COMPARED,
+    ),
+  );
   /** The compare grid's clock rate: the first take with a known rate, else the fallback. */
   referenceRate = $derived.by((): FrameRate => {
-    for (const take of this.takes.slice(0, MAX_COMPARED)) {
+    for (const take of this.comparedTakes) {
       const rate = takeRate(take);
       if (rate) return rate;
     }
@@ -126,7 +136,7 @@ export class AppState {
     this.takesLoading = false;
     if (!takes) return;
     this.takes = takes;
-    if (!takes.some((t) => t.id === this.focusedTakeId)) this.focusedTakeId = takes[0]?.id ?? null;
+    if (!this.comparedTakes.some((t) => t.id === this.focusedTakeId)) this.focusedTakeId = this.comparedTakes[0]?.id ?? null;
   }
 
   async refreshRequests(): Promise<void> {
@@ -148,6 +158,7 @@ export class AppState {
     if (id === this.currentShotId) return;
     this.currentShotId = id;
     this.focusedTakeId = null;
+    this.comparePage = 0;
     this.noteDraft = null;
     this.takes = [];
     await this.refreshTakes();
@@ -177,6 +188,25 @@ export class AppState {
     if (target) await this.moveShot(shot.id, target.position);
   }
 
+  async renameShot(id: number, name: string): Promise<void> {
+    const updated = await this.attempt(() => backend.renameShot(id, name));
+    if (updated) this.shots = this.shots.map((s) => (s.id === updated.id ? updated : s));
+  }
+
+  /** Moves a take to the shot with `shotCode` (the backend creates it when new). */
+  async moveTake(take: TakeDto, shotCode: string): Promise<void> {
+    const updated = await this.attempt(() => backend.moveTake(take.id, shotCode));
+    if (!updated) return;
+    this.toast('info', `Moved ${take.fileName} to ${shotCode}.`);
+    await Promise.all([this.refreshShots(), this.refreshTakes()]);
+  }
+
+  /** Shows the next/previous page of six takes. */
+  turnPage(delta: number): void {
+    this.comparePage = Math.max(0, Math.min(this.pageCount - 1, this.comparePage + delta));
+    if (!this.comparedTakes.some((t) => t.id === this.focusedTakeId)) this.focusedTakeId = this.comparedTakes[0]?.id ?? null;
+  }
+
   async setStatus(take: TakeDto, status: SettableStatus): Promise<void> {
     if (take.status === 'approved' && status !== 'unreviewed') {
       this.toast('warning', `${take.fileName} is approved; clear it (U) before marking it ${status}.`);
@@ -192,9 +222,9 @@ export class AppState {
     }
   }
 
-  /** A: approve with the project's default mode and resolution; one render request. */
-  async approve(take: TakeDto): Promise<void> {
-    const approval = await this.attempt(() => backend.approveTake(take.id));
+  /** A: approve (default mode and resolution unless given); at most one render request. */
+  async approve(take: TakeDto, options: ApproveOptions = {}): Promise<void> {
+    const approval = await this.attempt(() => backend.approveTake(take.id, options));
     if (!approval) return;
     this.replaceTake(approval.take);
     if (approval.budgetWarning) this.toast('warning', approval.budgetWarning);
