@@ -52,7 +52,7 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 	@touch $@
 
-py-deps: $(VENV)/.installed
+py-deps test-deps: $(VENV)/.installed
 
 $(VENV)/.installed: tests/otio/requirements.txt
 	python3 -m venv $(VENV)

@@ -111,7 +111,9 @@ pub fn watch(
                             need_reconcile = true;
                         }
                         queue.extend(event.paths);
-                        continue_draining(&rx, &mut queue, &mut need_reconcile);
+                        if drain_burst(&rx, &mut queue, &mut need_reconcile) {
+                            break;
+                        }
                     }
                     Ok(Message::Fs(Err(e))) => {
                         need_reconcile = true;
@@ -149,24 +151,26 @@ pub fn watch(
     })
 }
 
-/// Takes every message already queued, so a burst is handled in one pass.
-fn continue_draining(
+/// Takes every message already queued, so a burst is handled in one pass. Returns `true`
+/// when a stop request was among them.
+fn drain_burst(
     rx: &std::sync::mpsc::Receiver<Message>,
     queue: &mut BTreeSet<PathBuf>,
     need_reconcile: &mut bool,
-) {
+) -> bool {
     while let Ok(msg) = rx.try_recv() {
         match msg {
             Message::Fs(Ok(event)) => {
-                if event.need_rescan() {
+                if event.need_rescan() || matches!(event.kind, EventKind::Other) {
                     *need_reconcile = true;
                 }
                 queue.extend(event.paths);
             }
             Message::Fs(Err(_)) => *need_reconcile = true,
-            Message::Stop => break,
+            Message::Stop => return true,
         }
     }
+    false
 }
 
 /// Handles one queued path: `Some(events)` when done with it, `None` to keep it queued.
