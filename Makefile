@@ -1,21 +1,115 @@
-# Takeboard — build and test entry points.
+# Takeboard — set-up is two commands: `make run` and `make test`.
+# Both install what is missing (Debian/Ubuntu packages, tauri-driver, npm and Python
+# packages), then build. Nothing here needs the network once installed.
 
-# ---- app and end-to-end tests (shell) --------------------------------------------------
-# `ui`   builds the Svelte UI into ui/dist (the app embeds it).
-# `app`  builds the desktop binary target/debug/takeboard with the UI embedded
-#        (tauri/custom-protocol: a plain debug build would load devUrl instead).
-# `e2e`  drives that binary through tauri-driver under a virtual X display. The tests run
-#        only with TAKEBOARD_E2E=1; plain `cargo test` prints that they were skipped.
-#        Needs: webkit2gtk-driver, xvfb, xauth, dbus-x11, ffmpeg,
-#        `cargo install tauri-driver --locked --version 2.1.0`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
 
-.PHONY: ui app e2e
+ROOT      := $(CURDIR)
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO     ?= cargo
+VENV      := $(ROOT)/.venv
+PYTHON    := $(VENV)/bin/python
+APP       := $(ROOT)/target/debug/takeboard
+CLI       := $(ROOT)/target/debug/takeboard-cli
+DEMO      := $(ROOT)/demo-library
+TAURI_DRIVER_VERSION := 2.1.0
 
-ui:
-	cd ui && npm ci && npm run build
+# Debian/Ubuntu packages: WebKitGTK build + runtime, GStreamer codecs for <video>,
+# ffmpeg for clips, Xvfb + WebKitWebDriver for end-to-end tests.
+APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev \
+  libayatana-appindicator3-dev librsvg2-dev webkit2gtk-driver xvfb xauth dbus-x11 \
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+  gstreamer1.0-libav ffmpeg python3-venv file
 
+.PHONY: help deps system-deps tauri-driver ui-deps py-deps ui app cli run demo test \
+        test-rust test-ui test-e2e lint bindings bench package clean
+
+help:
+	@echo "make run      build and launch Takeboard on a demo library (generated on first use)"
+	@echo "make test     every test: Rust, UI, end-to-end against the real app under Xvfb"
+	@echo "make bench    benchmarks (prints a table)"
+	@echo "make package  build the .deb"
+
+deps: system-deps tauri-driver ui-deps py-deps
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+	  $(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
+
+ui-deps: ui/node_modules/.package-lock.json
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+py-deps test-deps: $(VENV)/.installed
+
+$(VENV)/.installed: tests/otio/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/otio/requirements.txt
+	@touch $@
+
+ui: ui-deps
+	cd ui && npm run build
+
+# The app always embeds ui/dist (feature custom-protocol is on by default).
 app: ui
-	cargo build -p takeboard --features tauri/custom-protocol
+	$(CARGO) build -p takeboard -p takeboard-cli
 
-e2e: app
-	TAKEBOARD_E2E=1 xvfb-run -a cargo test -p takeboard-e2e --test e2e -- --test-threads=1
+cli:
+	$(CARGO) build -p takeboard-cli
+
+demo: cli
+	@if [ ! -f "$(DEMO)/library.db" ]; then \
+	  scripts/make-demo.sh "$(DEMO)/clips"; \
+	  $(CLI) --library "$(DEMO)/library.db" --project Demo scan "$(DEMO)/clips" >/dev/null; \
+	  echo "demo library: $(DEMO)"; \
+	fi
+
+run: deps app demo
+	$(APP) --library "$(DEMO)/library.db" --folder "$(DEMO)/clips"
+
+lint: ui
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@! $(CARGO) tree -p takeboard-core -e normal -i tauri 2>/dev/null | grep -q tauri || \
+	  { echo "takeboard-core must not depend on tauri"; exit 1; }
+
+# TypeScript types for IPC are generated from Rust (ts-rs) and committed.
+bindings: ui
+	$(CARGO) test -p takeboard export_bindings -- --quiet
+	git diff --exit-code -- ui/src/lib/bindings || \
+	  { echo "ui/src/lib/bindings is stale: run 'make bindings' and commit"; exit 1; }
+
+test-rust: ui py-deps
+	TAKEBOARD_PYTHON=$(PYTHON) $(CARGO) test --workspace --exclude takeboard-e2e
+
+test-ui: ui-deps
+	cd ui && npm run check && npm test
+
+test-e2e: app tauri-driver
+	TAKEBOARD_E2E=1 TAKEBOARD_PYTHON=$(PYTHON) PATH="$$HOME/.cargo/bin:$$PATH" \
+	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) test -p takeboard-e2e -- --test-threads=1
+
+test: deps lint bindings test-rust test-ui test-e2e
+	@echo "make test: all suites passed"
+
+bench: deps ui
+	$(CARGO) bench -p takeboard-core --bench ingest
+
+package: deps ui
+	cd src-tauri && npx --prefix ../ui tauri build --bundles deb
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules $(VENV) $(DEMO)

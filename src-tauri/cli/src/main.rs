@@ -1,2 +1,446 @@
-//! `takeboard-cli`: the command-line client of takeboard-core.
-fn main() {}
+//! `takeboard-cli`: the command-line client of takeboard-core, usable without a display.
+//!
+//! Contract: JSON on stdout, human-readable errors on stderr, a non-zero exit on failure
+//! (1: the command failed; 2: the command line was wrong). Every command is one call into
+//! the core; this file only parses arguments and shapes output.
+
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use takeboard_core::catalog::{self, projects, shots, Catalog};
+use takeboard_core::domain::{RenderMode, RequestState, TakeStatus};
+use takeboard_core::export::{self, ExportFormat, ExportOptions, Placeholders};
+use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
+use takeboard_core::render::{key, luma::LumaClient, outbox};
+use takeboard_core::{pricing, review};
+
+#[derive(Parser)]
+#[command(name = "takeboard-cli", version, about = "Review AI video takes from the command line")]
+struct Cli {
+    /// The library database (default: the OS app-data folder).
+    #[arg(long, global = true, env = "TAKEBOARD_LIBRARY")]
+    library: Option<PathBuf>,
+    /// The project to act on (default: the library's only project).
+    #[arg(long, global = true)]
+    project: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index a folder once and print a summary.
+    Scan {
+        /// The folder of clips.
+        folder: PathBuf,
+    },
+    /// Index a folder, then watch it until interrupted; one JSON line per take event.
+    Watch {
+        /// The folder of clips.
+        folder: PathBuf,
+    },
+    /// List shots in order.
+    Shots {
+        /// Print JSON (the only format; accepted for clarity in scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List takes.
+    Takes {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        /// Only the takes of this shot.
+        #[arg(long)]
+        shot: Option<String>,
+    },
+    /// Move a take to another shot (created if needed); rescans never undo it.
+    Move {
+        /// Take id.
+        take: i64,
+        /// Shot code.
+        shot: String,
+    },
+    /// Rename a shot; rescans never undo it.
+    RenameShot {
+        /// Shot code.
+        code: String,
+        /// New name.
+        name: String,
+    },
+    /// Move a shot to a 1-based position in the shot list.
+    Reorder {
+        /// Shot code.
+        code: String,
+        /// New position (1 = first).
+        position: i64,
+    },
+    /// Set a take's status (approve with `approve`).
+    Mark {
+        /// Take id.
+        take: i64,
+        /// selected, hold, rejected or unreviewed.
+        status: TakeStatus,
+    },
+    /// Approve a take: a Flash take gets exactly one Standard render request; a Standard
+    /// take is marked final.
+    Approve {
+        /// Take id.
+        take: i64,
+        /// regenerate, modify or upscale (default: the project setting).
+        #[arg(long)]
+        mode: Option<RenderMode>,
+        /// 540p, 720p, 1080p or 4k (default: the project setting).
+        #[arg(long)]
+        resolution: Option<String>,
+    },
+    /// Withdraw an approval (cancels its request unless it was already sent).
+    Unapprove {
+        /// Take id.
+        take: i64,
+    },
+    /// Mark a take final for its shot.
+    Final {
+        /// Take id.
+        take: i64,
+    },
+    /// Set a take's trim, in frames (out is exclusive).
+    Trim {
+        /// Take id.
+        take: i64,
+        /// First frame kept.
+        r#in: u64,
+        /// First frame not kept.
+        out: u64,
+    },
+    /// Add a note anchored to a frame.
+    Note {
+        /// Take id.
+        take: i64,
+        /// Frame (0-based).
+        frame: u64,
+        /// The note.
+        text: String,
+    },
+    /// List render requests, or export them as Luma request bodies.
+    Requests {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<RequestsAction>,
+    },
+    /// Send queued render requests to Luma (needs LUMA_API_KEY or a saved key), then poll.
+    Submit,
+    /// Credits spent and pending, per shot and in total.
+    Credits {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the shot list for Premiere.
+    Export {
+        /// fcp7xml (default), edl, otio or csv.
+        #[arg(long, default_value = "fcp7xml")]
+        format: ExportFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only these shots (comma-separated codes).
+        #[arg(long, value_delimiter = ',')]
+        shots: Option<Vec<String>>,
+        /// What to do with approved-but-not-final shots: include, gap or skip.
+        #[arg(long, default_value = "include")]
+        placeholders: Placeholders,
+        /// Record start timecode (default 01:00:00:00).
+        #[arg(long)]
+        start: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestsAction {
+    /// Write the queued requests as a JSON array of Luma request bodies.
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A failure to report on stderr.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            eprintln!("takeboard-cli: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ingest_config() -> IngestConfig {
+    let mut cfg = IngestConfig::default();
+    if let Some(ms) = std::env::var("TAKEBOARD_SETTLE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        cfg.settle = std::time::Duration::from_millis(ms);
+    }
+    cfg
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let library = cli.library.unwrap_or_else(catalog::default_library_path);
+    let mut cat = Catalog::open(&library)?;
+    match cli.command {
+        Command::Scan { folder } => {
+            let project_id = attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
+            let shared: SharedCatalog = Arc::new(Mutex::new(cat));
+            let cfg = ingest_config();
+            let report = ingest::reconcile_project(&shared, project_id, &cfg, cfg.churn_limit)?;
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "indexed: {} added, {} restored, {} changed, {} unchanged, {} missing, {} errors",
+                    report.added,
+                    report.restored,
+                    report.changed,
+                    report.unchanged,
+                    report.missing,
+                    report.errors.len()
+                );
+            }
+            print_json(&output::scan_summary(&report))
+        }
+        Command::Watch { folder } => {
+            let project_id = attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
+            watch(Arc::new(Mutex::new(cat)), project_id)
+        }
+        Command::Shots { json: _ } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            print_json(&output::shots(&cat, project_id)?)
+        }
+        Command::Takes { json: _, shot } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let shot_id = match shot {
+                Some(code) => Some(
+                    shots::shot_by_code(cat.conn(), project_id, &code)?
+                        .ok_or_else(|| Failure(format!("no shot {code}")))?
+                        .id,
+                ),
+                None => None,
+            };
+            print_json(&output::takes(&cat, project_id, shot_id)?)
+        }
+        Command::Move { take, shot } => {
+            let row = cat.move_take(take, &shot)?;
+            print_json(&output::take(&row))
+        }
+        Command::RenameShot { code, name } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            cat.rename_shot(project_id, &code, &name)?;
+            print_json(&output::shots(&cat, project_id)?)
+        }
+        Command::Reorder { code, position } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            cat.reorder_shot(project_id, &code, position)?;
+            print_json(&output::shots(&cat, project_id)?)
+        }
+        Command::Mark { take, status } => {
+            review::set_status(&mut cat, take, status)?;
+            print_take(&cat, take)
+        }
+        Command::Approve {
+            take,
+            mode,
+            resolution,
+        } => {
+            let approval = review::approve(
+                &mut cat,
+                take,
+                review::ApproveOptions { mode, resolution },
+            )?;
+            if let Some(w) = &approval.budget_warning {
+                eprintln!("takeboard-cli: warning: {w}");
+            }
+            print_json(&serde_json::to_value(&approval)?)
+        }
+        Command::Unapprove { take } => {
+            review::unapprove(&mut cat, take)?;
+            print_take(&cat, take)
+        }
+        Command::Final { take } => {
+            review::mark_final(&mut cat, take)?;
+            print_take(&cat, take)
+        }
+        Command::Trim { take, r#in, out } => {
+            review::set_trim(&mut cat, take, Some(r#in), Some(out))?;
+            print_take(&cat, take)
+        }
+        Command::Note { take, frame, text } => {
+            let note = review::add_note(&mut cat, take, frame, &text)?;
+            print_json(&serde_json::to_value(&note)?)
+        }
+        Command::Requests { json: _, action } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let requests = review::requests(cat.conn(), project_id)?;
+            match action {
+                None => print_json(&output::requests(&requests)),
+                Some(RequestsAction::Export { out }) => {
+                    let bodies: Vec<&serde_json::Value> = requests
+                        .iter()
+                        .filter(|r| r.state == RequestState::Queued)
+                        .map(|r| &r.body)
+                        .collect();
+                    let text = serde_json::to_string_pretty(&bodies)?;
+                    std::fs::write(&out, text + "\n")
+                        .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
+                    print_json(&serde_json::json!({ "path": out, "count": bodies.len() }))
+                }
+            }
+        }
+        Command::Submit => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let client = LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
+                Failure("no Luma API key: set LUMA_API_KEY or save a key in the app's settings".into())
+            })?;
+            let recovered = outbox::recover_interrupted(&mut cat)?;
+            for id in recovered {
+                eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — check Luma before re-sending");
+            }
+            let mut sender = outbox::Outbox::new(outbox::Limits::default(), outbox::SystemClock);
+            let report = sender.submit_queued(&mut cat, &client)?;
+            if let Some(hold) = &report.hold {
+                eprintln!("takeboard-cli: note: {hold:?}");
+            }
+            outbox::poll(&mut cat, &client)?;
+            print_json(&output::requests(&review::requests(cat.conn(), project_id)?))
+        }
+        Command::Credits { json: _ } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            print_json(&serde_json::to_value(pricing::credits(cat.conn(), project_id)?)?)
+        }
+        Command::Export {
+            format,
+            out,
+            shots,
+            placeholders,
+            start,
+        } => {
+            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let timeline = export::project_timeline(cat.conn(), project_id)?;
+            let options = ExportOptions {
+                format,
+                placeholders,
+                start,
+                shots,
+            };
+            let summary = export::write_export(&timeline, &options, &absolute(&out)?)?;
+            print_json(&serde_json::to_value(&summary)?)
+        }
+    }
+}
+
+fn absolute(path: &std::path::Path) -> Result<PathBuf, Failure> {
+    Ok(if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()?.join(path)
+    })
+}
+
+fn print_take(cat: &Catalog, take: i64) -> Result<(), Failure> {
+    print_json(&output::take(&catalog::takes::take(cat.conn(), take)?))
+}
+
+fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The project named on the command line, else the library's only project.
+fn existing_project(cat: &Catalog, name: Option<&str>) -> Result<i64, Failure> {
+    if let Some(name) = name {
+        return Ok(projects::project_by_name(cat.conn(), name)?
+            .ok_or_else(|| Failure(format!("no project named {name:?} in {}", cat.path().display())))?
+            .id);
+    }
+    let all = projects::projects(cat.conn())?;
+    match all.as_slice() {
+        [only] => Ok(only.id),
+        [] => Err(Failure(format!(
+            "the library {} has no project yet; run `takeboard-cli scan FOLDER` first",
+            cat.path().display()
+        ))),
+        many => Err(Failure(format!(
+            "the library has several projects; name one with --project ({})",
+            many.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Adds `folder` to the named project (or the only one, or a new one named after the
+/// folder) and returns the project id.
+fn attach_folder(cat: &mut Catalog, name: Option<&str>, folder: &std::path::Path) -> Result<i64, Failure> {
+    let canon = ingest::canonical_folder(folder)?;
+    let project_name = match name {
+        Some(n) => n.to_owned(),
+        None => match projects::projects(cat.conn())?.as_slice() {
+            [only] => only.name.clone(),
+            _ => canon
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Default".into()),
+        },
+    };
+    let library = cat.path().to_owned();
+    let id = cat.write(|tx| -> Result<i64, catalog::CatalogError> {
+        let p = projects::ensure_project(tx, &project_name)?;
+        projects::add_folder(tx, p.id, &canon, &library)?;
+        Ok(p.id)
+    })?;
+    Ok(id)
+}
+
+fn watch(cat: SharedCatalog, project_id: i64) -> Result<(), Failure> {
+    let handle = ingest::watch(
+        cat,
+        project_id,
+        ingest_config(),
+        |event| {
+            let mut out = std::io::stdout().lock();
+            if serde_json::to_writer(&mut out, event).is_ok() {
+                let _ = writeln!(out);
+                let _ = out.flush();
+            }
+        },
+        |error| eprintln!("takeboard-cli: warning: {error}"),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    })?;
+    handle.stop();
+    Ok(())
+}

@@ -14,3 +14,4 @@ pub mod pricing;
 pub mod probe;
 pub mod render;
 pub mod review;
+pub mod settings;

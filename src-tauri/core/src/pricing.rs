@@ -1,1 +1,236 @@
 //! Credit arithmetic: the pricing table (project data) and estimates per take, request, shot and project.
+//!
+//! The table is data kept in the project settings (`settings::ProjectSettings::pricing`),
+//! never a constant in code: Luma's prices move (luma-api.md §10). This module only
+//! multiplies; which seconds and which mode a request has is decided by `render::body`.
+
+use crate::catalog::CatalogError;
+use crate::domain::{Origin, ProjectId, RenderMode, RequestState, ShotId};
+use crate::settings::load_settings;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What Luma charges, as the project believes it. Credits are whole numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PricingTable {
+    /// Ray2 Flash, credits per second of video (default 11).
+    pub flash_per_second: i64,
+    /// Ray2 Standard, credits per second of video (default 32).
+    pub standard_per_second: i64,
+    /// A 4K upscale, credits per clip (default 20). The only upscale price known, so a
+    /// 1080p upscale is estimated at it too (an upper bound).
+    pub upscale_4k: i64,
+    /// The API's money price, US dollars per second of Standard video (default about 0.08).
+    pub usd_per_second: f64,
+}
+
+impl Default for PricingTable {
+    fn default() -> Self {
+        PricingTable {
+            flash_per_second: 11,
+            standard_per_second: 32,
+            upscale_4k: 20,
+            usd_per_second: 0.08,
+        }
+    }
+}
+
+impl PricingTable {
+    /// What a take of `seconds` cost to generate: Flash and Standard at their rates; `None`
+    /// for a take whose model is unknown.
+    pub fn take_credits(&self, origin: Origin, seconds: i64) -> Option<i64> {
+        match origin {
+            Origin::Flash => Some(self.flash_per_second * seconds),
+            Origin::Standard => Some(self.standard_per_second * seconds),
+            Origin::Unknown => None,
+        }
+    }
+
+    /// The estimate of a render request: Standard rate × requested seconds, plus the 4K
+    /// upscale price when it renders at `4k`; an upscale request costs the upscale price.
+    pub fn request_credits(&self, mode: RenderMode, resolution: &str, seconds: i64) -> i64 {
+        match mode {
+            RenderMode::Upscale => self.upscale_4k,
+            RenderMode::Regenerate | RenderMode::Modify => {
+                let upscale = if resolution.eq_ignore_ascii_case("4k") {
+                    self.upscale_4k
+                } else {
+                    0
+                };
+                self.standard_per_second * seconds + upscale
+            }
+        }
+    }
+
+    /// The API's money price of `seconds` of Standard video, in US dollars (approximate).
+    pub fn usd(&self, seconds: i64) -> f64 {
+        self.usd_per_second * seconds as f64
+    }
+}
+
+/// Seconds as Luma bills them: a clip's measured duration rounded to whole seconds
+/// (a 5.041667 s clip of 121 frames at 24 fps is a 5 s generation). Never negative.
+pub fn whole_seconds(duration_s: f64) -> i64 {
+    if duration_s.is_finite() && duration_s > 0.0 {
+        duration_s.round() as i64
+    } else {
+        0
+    }
+}
+
+/// Credits of one shot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShotCredits {
+    /// The shot.
+    pub shot_id: ShotId,
+    /// Credits spent on its takes (Flash and Standard; takes of unknown model not counted).
+    pub spent: i64,
+    /// Estimates of its render requests not yet completed (queued, submitted, unknown).
+    pub pending: i64,
+}
+
+/// Credits of a project: totals, budget and the per-shot breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreditsReport {
+    /// Credits spent on the project's takes.
+    pub spent: i64,
+    /// Estimates of render requests not yet completed.
+    pub pending: i64,
+    /// The same pending requests at the API's money price, US dollars (upscales not
+    /// included: their money price is not in the table).
+    pub pending_usd: f64,
+    /// The project's budget in credits, if one is set.
+    pub budget: Option<i64>,
+    /// True when spent + pending is past the budget.
+    pub over_budget: bool,
+    /// Every shot of the project in shot-list order, zeros included.
+    pub per_shot: Vec<ShotCredits>,
+}
+
+/// The credits report of a project, priced with its own pricing table.
+pub fn credits(conn: &Connection, project_id: ProjectId) -> Result<CreditsReport, CatalogError> {
+    let settings = load_settings(conn, project_id)?;
+    let table = settings.pricing;
+
+    let mut per_shot: BTreeMap<ShotId, ShotCredits> = BTreeMap::new();
+    let mut order = Vec::new();
+    let mut stmt =
+        conn.prepare("SELECT id FROM shots WHERE project_id = ?1 ORDER BY position, id")?;
+    for id in stmt.query_map([project_id], |r| r.get::<_, ShotId>(0))? {
+        let shot_id = id?;
+        order.push(shot_id);
+        per_shot.insert(
+            shot_id,
+            ShotCredits {
+                shot_id,
+                spent: 0,
+                pending: 0,
+            },
+        );
+    }
+
+    let mut stmt = conn.prepare(
+        "SELECT shot_id, origin, duration_s FROM takes
+         WHERE project_id = ?1 AND duration_s IS NOT NULL",
+    )?;
+    let takes = stmt.query_map([project_id], |r| {
+        Ok((
+            r.get::<_, ShotId>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, f64>(2)?,
+        ))
+    })?;
+    for row in takes {
+        let (shot_id, origin, duration_s) = row?;
+        let origin = origin.parse::<Origin>().unwrap_or(Origin::Unknown);
+        if let (Some(cost), Some(shot)) = (
+            table.take_credits(origin, whole_seconds(duration_s)),
+            per_shot.get_mut(&shot_id),
+        ) {
+            shot.spent += cost;
+        }
+    }
+
+    let mut pending_usd = 0.0;
+    let mut stmt = conn.prepare(
+        "SELECT shot_id, mode, duration_s, credits_estimate FROM render_requests
+         WHERE project_id = ?1 AND state IN (?2, ?3, ?4)",
+    )?;
+    let requests = stmt.query_map(
+        rusqlite::params![
+            project_id,
+            RequestState::Queued.as_str(),
+            RequestState::Submitted.as_str(),
+            RequestState::Unknown.as_str()
+        ],
+        |r| {
+            Ok((
+                r.get::<_, ShotId>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        },
+    )?;
+    for row in requests {
+        let (shot_id, mode, seconds, estimate) = row?;
+        if mode != RenderMode::Upscale.as_str() {
+            pending_usd += table.usd(seconds);
+        }
+        if let Some(shot) = per_shot.get_mut(&shot_id) {
+            shot.pending += estimate;
+        }
+    }
+
+    let per_shot: Vec<ShotCredits> = order.iter().filter_map(|id| per_shot.remove(id)).collect();
+    let spent = per_shot.iter().map(|s| s.spent).sum();
+    let pending = per_shot.iter().map(|s| s.pending).sum();
+    Ok(CreditsReport {
+        spent,
+        pending,
+        pending_usd,
+        budget: settings.budget,
+        over_budget: settings.budget.is_some_and(|b| spent + pending > b),
+        per_shot,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_five_second_flash_take_costs_55_and_its_standard_render_160() {
+        let t = PricingTable::default();
+        assert_eq!(
+            t.take_credits(Origin::Flash, whole_seconds(5.041667)),
+            Some(55)
+        );
+        assert_eq!(t.request_credits(RenderMode::Regenerate, "720p", 5), 160);
+        assert_eq!(t.request_credits(RenderMode::Modify, "720p", 5), 160);
+    }
+
+    #[test]
+    fn four_k_adds_the_upscale_price_per_clip() {
+        let t = PricingTable::default();
+        assert_eq!(t.request_credits(RenderMode::Regenerate, "4k", 5), 180);
+        assert_eq!(t.request_credits(RenderMode::Upscale, "4k", 5), 20);
+        assert_eq!(
+            t.take_credits(Origin::Flash, 5).unwrap() + t.upscale_4k,
+            75,
+            "luma-api.md §10: 5 s Flash + 4K upscale = 75"
+        );
+    }
+
+    #[test]
+    fn unknown_models_and_odd_durations_are_not_guessed() {
+        let t = PricingTable::default();
+        assert_eq!(t.take_credits(Origin::Unknown, 5), None);
+        assert_eq!(whole_seconds(f64::NAN), 0);
+        assert_eq!(whole_seconds(-3.0), 0);
+        assert_eq!(whole_seconds(8.6), 9);
+        assert!((t.usd(5) - 0.40).abs() < 1e-9, "ray-2 5 s ≈ $0.40");
+    }
+}

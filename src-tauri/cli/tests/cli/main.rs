@@ -1,1 +1,5 @@
-//! Integration tests of takeboard-cli: runs the real binary on temp folders.
+//! Integration tests of takeboard-cli: the real binary on temp folders of real clips,
+//! checking the JSON contract on stdout and the errors on stderr.
+
+mod catalog;
+mod support;

@@ -5,11 +5,11 @@
 //! write discipline: every transaction that may write starts with `BEGIN IMMEDIATE`
 //! (`Catalog::write`). Queries and mutations of each table group live in the submodules.
 
-mod projects;
-mod shots;
-mod takes;
+pub mod projects;
+pub mod shots;
+pub mod takes;
 
-pub use projects::{Project, ProjectSettings, WatchedFolder};
+pub use projects::{Project, WatchedFolder};
 pub use shots::ShotRow;
 pub use takes::{FileRow, TakeRecord, TakeRow};
 

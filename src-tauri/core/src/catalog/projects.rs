@@ -1,21 +1,142 @@
-//! Projects, their settings and watched folders.
+//! Projects and their watched folders.
 
-/// A project row.
-#[derive(Debug, Clone)]
+use super::{log_event, now_text, CatalogError};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::path::{Path, PathBuf};
+
+/// A project: a named set of watched folders, settings and an ordered shot list.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Project {
     /// Row id.
     pub id: i64,
     /// Unique name.
     pub name: String,
+    /// The settings JSON as stored (see `settings::ProjectSettings`).
+    pub settings_json: String,
 }
-/// A project's settings (stored as JSON on the project row).
-#[derive(Debug, Clone, Default)]
-pub struct ProjectSettings {}
+
 /// A folder watched for a project.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WatchedFolder {
     /// Row id.
     pub id: i64,
-    /// Absolute path.
-    pub path: std::path::PathBuf,
+    /// The project it belongs to.
+    pub project_id: i64,
+    /// Absolute, canonical path.
+    pub path: PathBuf,
+}
+
+fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        settings_json: r.get(2)?,
+    })
+}
+
+/// The project called `name`, if any.
+pub fn project_by_name(conn: &Connection, name: &str) -> Result<Option<Project>, CatalogError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, settings_json FROM projects WHERE name = ?1",
+            [name],
+            project_from_row,
+        )
+        .optional()?)
+}
+
+/// The project with this id.
+pub fn project(conn: &Connection, id: i64) -> Result<Project, CatalogError> {
+    conn.query_row(
+        "SELECT id, name, settings_json FROM projects WHERE id = ?1",
+        [id],
+        project_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CatalogError::NotFound(format!("no project with id {id}")))
+}
+
+/// Every project, oldest first.
+pub fn projects(conn: &Connection) -> Result<Vec<Project>, CatalogError> {
+    let mut stmt = conn.prepare("SELECT id, name, settings_json FROM projects ORDER BY id")?;
+    let rows = stmt.query_map([], project_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The project called `name`, created (with default settings) when it does not exist.
+pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, CatalogError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CatalogError::Invalid("a project needs a name".into()));
+    }
+    if let Some(p) = project_by_name(tx, name)? {
+        return Ok(p);
+    }
+    tx.execute(
+        "INSERT INTO projects (name, created_at) VALUES (?1, ?2)",
+        params![name, now_text()],
+    )?;
+    let id = tx.last_insert_rowid();
+    log_event(
+        tx,
+        id,
+        "project-created",
+        None,
+        None,
+        None,
+        &serde_json::json!({ "name": name }),
+    )?;
+    project(tx, id)
+}
+
+/// The watched folders of a project.
+pub fn folders(conn: &Connection, project_id: i64) -> Result<Vec<WatchedFolder>, CatalogError> {
+    let mut stmt =
+        conn.prepare("SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([project_id], |r| {
+        Ok(WatchedFolder {
+            id: r.get(0)?,
+            project_id: r.get(1)?,
+            path: PathBuf::from(r.get::<_, String>(2)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Adds `path` (which must be an absolute, canonical folder path) to the project's
+/// watched folders; returns the existing row when it is already watched.
+///
+/// Refuses a folder that holds the library database itself: the database must never live
+/// in a watched folder.
+pub fn add_folder(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    path: &Path,
+    library: &Path,
+) -> Result<WatchedFolder, CatalogError> {
+    let text = path
+        .to_str()
+        .ok_or_else(|| CatalogError::Invalid(format!("{} is not valid UTF-8", path.display())))?;
+    if library.starts_with(path) {
+        return Err(CatalogError::Invalid(format!(
+            "the library {} is inside the folder {}; keep the library outside watched folders (use --library)",
+            library.display(),
+            path.display()
+        )));
+    }
+    tx.execute(
+        "INSERT INTO watched_folders (project_id, path, added_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (project_id, path) DO NOTHING",
+        params![project_id, text, now_text()],
+    )?;
+    let id: i64 = tx.query_row(
+        "SELECT id FROM watched_folders WHERE project_id = ?1 AND path = ?2",
+        params![project_id, text],
+        |r| r.get(0),
+    )?;
+    Ok(WatchedFolder {
+        id,
+        project_id,
+        path: path.to_owned(),
+    })
 }

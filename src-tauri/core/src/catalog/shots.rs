@@ -1,8 +1,242 @@
-//! Shots: creation, codes, names, order.
+//! Shots: creation by code or by prompt, the `UNSORTED` shot, names and order.
+//!
+//! Positions are 1-based and contiguous within a project. What the user set by hand
+//! (a name, an order) is never undone by ingest: ingest only creates shots, at the end.
+
+use super::{log_event, now_text, CatalogError, Catalog};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// The code of the shot that collects takes no rule could place.
+pub const UNSORTED_CODE: &str = "UNSORTED";
 
 /// A shot row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ShotRow {
     /// Row id.
     pub id: i64,
+    /// Project.
+    pub project_id: i64,
+    /// Short code, unique in the project (`SH010`).
+    pub code: String,
+    /// Human name.
+    pub name: String,
+    /// 1-based place in the shot list.
+    pub position: i64,
+    /// The normalized prompt this shot was created for, if it was created by prompt grouping.
+    pub prompt_key: Option<String>,
+}
+
+const COLUMNS: &str = "id, project_id, code, name, position, prompt_key";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
+    Ok(ShotRow {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        code: r.get(2)?,
+        name: r.get(3)?,
+        position: r.get(4)?,
+        prompt_key: r.get(5)?,
+    })
+}
+
+/// The project's shots in shot-list order.
+pub fn shots(conn: &Connection, project_id: i64) -> Result<Vec<ShotRow>, CatalogError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM shots WHERE project_id = ?1 ORDER BY position, id"
+    ))?;
+    let rows = stmt.query_map([project_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One shot by id.
+pub fn shot(conn: &Connection, id: i64) -> Result<ShotRow, CatalogError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM shots WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CatalogError::NotFound(format!("no shot with id {id}")))
+}
+
+/// One shot by code (codes compare case-insensitively; they are stored upper case).
+pub fn shot_by_code(
+    conn: &Connection,
+    project_id: i64,
+    code: &str,
+) -> Result<Option<ShotRow>, CatalogError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM shots WHERE project_id = ?1 AND code = ?2"),
+            params![project_id, code.trim().to_uppercase()],
+            from_row,
+        )
+        .optional()?)
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    code: &str,
+    name: &str,
+    prompt_key: Option<&str>,
+) -> Result<ShotRow, CatalogError> {
+    let position: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM shots WHERE project_id = ?1",
+        [project_id],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO shots (project_id, code, name, position, prompt_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![project_id, code, name, position, prompt_key, now_text()],
+    )?;
+    let id = tx.last_insert_rowid();
+    log_event(
+        tx,
+        project_id,
+        "shot-created",
+        None,
+        Some(id),
+        None,
+        &serde_json::json!({ "code": code, "name": name }),
+    )?;
+    shot(tx, id)
+}
+
+/// The shot with this code, created at the end of the list when missing.
+pub fn ensure_shot_by_code(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    code: &str,
+) -> Result<ShotRow, CatalogError> {
+    let code = code.trim().to_uppercase();
+    if code.is_empty() {
+        return Err(CatalogError::Invalid("a shot code cannot be empty".into()));
+    }
+    match shot_by_code(tx, project_id, &code)? {
+        Some(s) => Ok(s),
+        None => insert(tx, project_id, &code, &code, None),
+    }
+}
+
+/// The shot grouping takes with this normalized prompt, created (named after the prompt,
+/// with the next free `SHnnn` code) when missing.
+pub fn ensure_shot_for_prompt(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    prompt_key: &str,
+    name: &str,
+) -> Result<ShotRow, CatalogError> {
+    let found = tx
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM shots WHERE project_id = ?1 AND prompt_key = ?2 ORDER BY id LIMIT 1"
+            ),
+            params![project_id, prompt_key],
+            from_row,
+        )
+        .optional()?;
+    if let Some(s) = found {
+        return Ok(s);
+    }
+    let code = next_free_code(tx, project_id)?;
+    insert(tx, project_id, &code, name, Some(prompt_key))
+}
+
+/// The project's `UNSORTED` shot, created when missing.
+pub fn unsorted_shot(tx: &Transaction<'_>, project_id: i64) -> Result<ShotRow, CatalogError> {
+    match shot_by_code(tx, project_id, UNSORTED_CODE)? {
+        Some(s) => Ok(s),
+        None => insert(tx, project_id, UNSORTED_CODE, "Unsorted", None),
+    }
+}
+
+/// The next `SHnnn` code in steps of ten after the highest existing `SH` number.
+fn next_free_code(conn: &Connection, project_id: i64) -> Result<String, CatalogError> {
+    let mut stmt = conn.prepare("SELECT code FROM shots WHERE project_id = ?1")?;
+    let highest = stmt
+        .query_map([project_id], |r| r.get::<_, String>(0))?
+        .filter_map(Result::ok)
+        .filter_map(|c| {
+            let digits: String = c
+                .strip_prefix("SH")?
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<u32>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    Ok(format!("SH{:03}", (highest / 10 + 1) * 10))
+}
+
+impl Catalog {
+    /// Renames a shot. The name sticks: ingest never renames a shot.
+    pub fn rename_shot(
+        &mut self,
+        project_id: i64,
+        code: &str,
+        name: &str,
+    ) -> Result<ShotRow, CatalogError> {
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(CatalogError::Invalid("a shot name cannot be empty".into()));
+        }
+        let code = code.to_owned();
+        self.write(|tx| {
+            let s = shot_by_code(tx, project_id, &code)?
+                .ok_or_else(|| CatalogError::NotFound(format!("no shot {code}")))?;
+            tx.execute(
+                "UPDATE shots SET name = ?1, named_by_user = 1 WHERE id = ?2",
+                params![name, s.id],
+            )?;
+            log_event(
+                tx,
+                project_id,
+                "shot-renamed",
+                None,
+                Some(s.id),
+                None,
+                &serde_json::json!({ "from": s.name, "to": name }),
+            )?;
+            shot(tx, s.id)
+        })
+    }
+
+    /// Moves a shot to a 1-based `position` (clamped to the list), shifting the others.
+    pub fn reorder_shot(
+        &mut self,
+        project_id: i64,
+        code: &str,
+        position: i64,
+    ) -> Result<Vec<ShotRow>, CatalogError> {
+        let code = code.to_owned();
+        self.write(|tx| {
+            let s = shot_by_code(tx, project_id, &code)?
+                .ok_or_else(|| CatalogError::NotFound(format!("no shot {code}")))?;
+            let mut ids: Vec<i64> = shots(tx, project_id)?.iter().map(|s| s.id).collect();
+            ids.retain(|&id| id != s.id);
+            let at = usize::try_from(position.max(1) - 1)
+                .unwrap_or(0)
+                .min(ids.len());
+            ids.insert(at, s.id);
+            for (i, id) in ids.iter().enumerate() {
+                tx.execute(
+                    "UPDATE shots SET position = ?1 WHERE id = ?2",
+                    params![i as i64 + 1, id],
+                )?;
+            }
+            log_event(
+                tx,
+                project_id,
+                "shot-reordered",
+                None,
+                Some(s.id),
+                None,
+                &serde_json::json!({ "from": s.position, "to": at + 1 }),
+            )?;
+            shots(tx, project_id)
+        })
+    }
 }

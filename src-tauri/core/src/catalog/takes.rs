@@ -1,17 +1,453 @@
-//! Takes and the files that hold them.
+//! Takes (one per content hash) and the files that currently hold them.
+//!
+//! A take's identity is its content hash: a renamed or moved file keeps its take, a take
+//! whose last file disappears is `missing` and comes back, decisions intact, when the same
+//! content reappears. Ingest writes here through [`TakeRecord`]; the user's moves go
+//! through [`Catalog::move_take`] and stick.
 
-/// A take row.
-#[derive(Debug, Clone)]
+use super::shots::{ensure_shot_by_code, shot};
+use super::{log_event, now_text, Catalog, CatalogError};
+use crate::domain::{MediaInfo, Origin, Presence, Rate, TakeStatus};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::path::PathBuf;
+
+/// Everything the catalog knows about one take, with its current decisions.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TakeRow {
-    /// Row id.
+    /// Row id (stable across renames and moves).
     pub id: i64,
+    /// Project.
+    pub project_id: i64,
+    /// Shot it belongs to.
+    pub shot_id: i64,
+    /// Code of that shot.
+    pub shot_code: String,
+    /// `blake3:<hex>`, or `None` when the file could not be read.
+    pub content_hash: Option<String>,
+    /// Last known path.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Container facts, when the file could be probed.
+    pub media: Option<MediaInfo>,
+    /// Which model made it.
+    pub origin: Origin,
+    /// Luma generation id.
+    pub generation_id: Option<String>,
+    /// Prompt (sidecar, else the file name's slug).
+    pub prompt: Option<String>,
+    /// Aspect ratio from the sidecar.
+    pub aspect_ratio: Option<String>,
+    /// Resolution from the sidecar.
+    pub resolution: Option<String>,
+    /// Raw Luma request JSON from the sidecar.
+    pub request_json: Option<String>,
+    /// A malformed sidecar's message.
+    pub sidecar_error: Option<String>,
+    /// Why the file could not be read or probed.
+    pub error: Option<String>,
+    /// On disk or not.
+    pub presence: Presence,
+    /// The editor's status.
+    pub status: TakeStatus,
+    /// Marked final.
+    pub is_final: bool,
+    /// Trim in (frames, inclusive).
+    pub trim_in: Option<u64>,
+    /// Trim out (frames, exclusive).
+    pub trim_out: Option<u64>,
 }
-/// What ingest records about a take.
-#[derive(Debug, Clone)]
-pub struct TakeRecord {}
-/// A file row.
-#[derive(Debug, Clone)]
+
+/// What ingest learned about a file, to record as a take.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TakeRecord {
+    /// `blake3:<hex>`, or `None` for an unreadable file.
+    pub content_hash: Option<String>,
+    /// Path of the file.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (ns since the epoch).
+    pub mtime_ns: i64,
+    /// Inode (file id), 0 when unknown.
+    pub inode: u64,
+    /// Probe result.
+    pub media: Option<MediaInfo>,
+    /// Origin from sidecar or name.
+    pub origin: Option<Origin>,
+    /// Luma generation id.
+    pub generation_id: Option<String>,
+    /// Prompt.
+    pub prompt: Option<String>,
+    /// Aspect ratio.
+    pub aspect_ratio: Option<String>,
+    /// Resolution.
+    pub resolution: Option<String>,
+    /// Raw request JSON.
+    pub request_json: Option<String>,
+    /// Sidecar problem.
+    pub sidecar_error: Option<String>,
+    /// Read or probe problem.
+    pub error: Option<String>,
+}
+
+/// A file row: one path that currently holds a take's content.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileRow {
     /// Row id.
     pub id: i64,
+    /// Watched folder.
+    pub folder_id: i64,
+    /// Take.
+    pub take_id: i64,
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size when indexed.
+    pub size: u64,
+    /// Modification time when indexed (ns).
+    pub mtime_ns: i64,
+    /// Inode when indexed.
+    pub inode: u64,
+    /// Whether the take it holds has a content hash (`false`: the file was unreadable).
+    pub take_hashed: bool,
+}
+
+const TAKE_SELECT: &str = "SELECT t.id, t.project_id, t.shot_id, s.code, t.content_hash, t.path, t.size,
+        t.duration_s, t.frames, t.fps_num, t.fps_den, t.width, t.height, t.codec, t.has_audio,
+        t.origin, t.generation_id, t.prompt, t.aspect_ratio, t.resolution, t.request_json,
+        t.sidecar_error, t.error, t.presence,
+        COALESCE(d.status, 'unreviewed'), COALESCE(d.is_final, 0), d.trim_in, d.trim_out
+     FROM takes t JOIN shots s ON s.id = t.shot_id LEFT JOIN take_decisions d ON d.take_id = t.id";
+
+fn parse<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
+    let frames: Option<i64> = r.get(8)?;
+    let fps = match (r.get::<_, Option<u32>>(9)?, r.get::<_, Option<u32>>(10)?) {
+        (Some(n), Some(d)) => Rate::new(n, d),
+        _ => None,
+    };
+    let media = match (r.get::<_, Option<f64>>(7)?, frames, fps) {
+        (Some(duration_s), Some(frames), Some(fps)) => Some(MediaInfo {
+            duration_s,
+            frames: frames as u64,
+            fps,
+            width: r.get(11)?,
+            height: r.get(12)?,
+            codec: r.get(13)?,
+            has_audio: r.get(14)?,
+        }),
+        _ => None,
+    };
+    Ok(TakeRow {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        shot_id: r.get(2)?,
+        shot_code: r.get(3)?,
+        content_hash: r.get(4)?,
+        path: PathBuf::from(r.get::<_, String>(5)?),
+        size: r.get::<_, i64>(6)? as u64,
+        media,
+        origin: parse(15, r.get(15)?)?,
+        generation_id: r.get(16)?,
+        prompt: r.get(17)?,
+        aspect_ratio: r.get(18)?,
+        resolution: r.get(19)?,
+        request_json: r.get(20)?,
+        sidecar_error: r.get(21)?,
+        error: r.get(22)?,
+        presence: parse(23, r.get(23)?)?,
+        status: parse(24, r.get(24)?)?,
+        is_final: r.get(25)?,
+        trim_in: r.get::<_, Option<i64>>(26)?.map(|v| v as u64),
+        trim_out: r.get::<_, Option<i64>>(27)?.map(|v| v as u64),
+    })
+}
+
+/// One take.
+pub fn take(conn: &Connection, id: i64) -> Result<TakeRow, CatalogError> {
+    conn.query_row(&format!("{TAKE_SELECT} WHERE t.id = ?1"), [id], take_from_row)
+        .optional()?
+        .ok_or_else(|| CatalogError::NotFound(format!("no take with id {id}")))
+}
+
+/// The project's takes in shot-list order (then oldest first), optionally of one shot.
+pub fn takes(
+    conn: &Connection,
+    project_id: i64,
+    shot_id: Option<i64>,
+) -> Result<Vec<TakeRow>, CatalogError> {
+    let mut stmt = conn.prepare(&format!(
+        "{TAKE_SELECT} WHERE t.project_id = ?1 AND (?2 IS NULL OR t.shot_id = ?2)
+         ORDER BY s.position, t.id"
+    ))?;
+    let rows = stmt.query_map(params![project_id, shot_id], take_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The take holding this content in the project, if any.
+pub fn take_id_by_hash(
+    conn: &Connection,
+    project_id: i64,
+    hash: &str,
+) -> Result<Option<i64>, CatalogError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM takes WHERE project_id = ?1 AND content_hash = ?2",
+            params![project_id, hash],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: r.get(0)?,
+        folder_id: r.get(1)?,
+        take_id: r.get(2)?,
+        path: PathBuf::from(r.get::<_, String>(3)?),
+        size: r.get::<_, i64>(4)? as u64,
+        mtime_ns: r.get(5)?,
+        inode: r.get::<_, i64>(6)? as u64,
+        take_hashed: r.get(7)?,
+    })
+}
+
+const FILE_SELECT: &str = "SELECT f.id, f.folder_id, f.take_id, f.path, f.size, f.mtime_ns, f.inode,
+        t.content_hash IS NOT NULL
+     FROM files f JOIN takes t ON t.id = f.take_id";
+
+/// The file row at this path.
+pub fn file_by_path(conn: &Connection, path: &str) -> Result<Option<FileRow>, CatalogError> {
+    Ok(conn
+        .query_row(&format!("{FILE_SELECT} WHERE f.path = ?1"), [path], file_from_row)
+        .optional()?)
+}
+
+/// Every file row of a watched folder.
+pub fn files_in_folder(conn: &Connection, folder_id: i64) -> Result<Vec<FileRow>, CatalogError> {
+    let mut stmt = conn.prepare(&format!("{FILE_SELECT} WHERE f.folder_id = ?1"))?;
+    let rows = stmt.query_map([folder_id], file_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A file row of the project with this stamp whose path is gone: the same file renamed.
+pub fn file_by_stamp(
+    conn: &Connection,
+    project_id: i64,
+    size: u64,
+    mtime_ns: i64,
+    inode: u64,
+) -> Result<Vec<FileRow>, CatalogError> {
+    let mut stmt = conn.prepare(&format!(
+        "{FILE_SELECT} WHERE f.inode = ?1 AND f.inode != 0 AND f.size = ?2 AND f.mtime_ns = ?3
+           AND f.folder_id IN (SELECT id FROM watched_folders WHERE project_id = ?4)"
+    ))?;
+    let rows = stmt.query_map(
+        params![inode as i64, size as i64, mtime_ns, project_id],
+        file_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Inserts a new take in `shot_id` with an `unreviewed` decision; returns its id.
+pub fn insert_take(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    shot_id: i64,
+    rec: &TakeRecord,
+) -> Result<i64, CatalogError> {
+    let now = now_text();
+    let m = rec.media.as_ref();
+    tx.execute(
+        "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
+            duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
+            origin, generation_id, prompt, aspect_ratio, resolution, request_json,
+            sidecar_error, error, presence, first_seen_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21, ?22, 'present', ?23, ?23)",
+        params![
+            project_id,
+            shot_id,
+            rec.content_hash,
+            path_text(&rec.path)?,
+            rec.size as i64,
+            rec.mtime_ns,
+            m.map(|m| m.duration_s),
+            m.map(|m| m.frames as i64),
+            m.map(|m| m.fps.num),
+            m.map(|m| m.fps.den),
+            m.map(|m| m.width),
+            m.map(|m| m.height),
+            m.map(|m| m.codec.clone()),
+            m.map(|m| m.has_audio),
+            rec.origin.unwrap_or(Origin::Unknown).as_str(),
+            rec.generation_id,
+            rec.prompt,
+            rec.aspect_ratio,
+            rec.resolution,
+            rec.request_json,
+            rec.sidecar_error,
+            rec.error,
+            now,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO take_decisions (take_id, status, decided_at, decided_by)
+         VALUES (?1, 'unreviewed', ?2, 'takeboard')",
+        params![id, now],
+    )?;
+    Ok(id)
+}
+
+/// Refreshes what ingest knows about an existing take (path, size, sidecar facts, errors)
+/// and marks it present. Never touches its shot or decisions.
+pub fn refresh_take(tx: &Transaction<'_>, take_id: i64, rec: &TakeRecord) -> Result<(), CatalogError> {
+    let m = rec.media.as_ref();
+    tx.execute(
+        "UPDATE takes SET path = ?2, size = ?3, mtime_ns = ?4,
+            duration_s = COALESCE(?5, duration_s), frames = COALESCE(?6, frames),
+            fps_num = COALESCE(?7, fps_num), fps_den = COALESCE(?8, fps_den),
+            width = COALESCE(?9, width), height = COALESCE(?10, height),
+            codec = COALESCE(?11, codec), has_audio = COALESCE(?12, has_audio),
+            origin = CASE WHEN ?13 IS NULL THEN origin ELSE ?13 END,
+            generation_id = COALESCE(?14, generation_id), prompt = COALESCE(?15, prompt),
+            aspect_ratio = COALESCE(?16, aspect_ratio), resolution = COALESCE(?17, resolution),
+            request_json = COALESCE(?18, request_json), sidecar_error = ?19, error = ?20,
+            presence = 'present', updated_at = ?21
+         WHERE id = ?1",
+        params![
+            take_id,
+            path_text(&rec.path)?,
+            rec.size as i64,
+            rec.mtime_ns,
+            m.map(|m| m.duration_s),
+            m.map(|m| m.frames as i64),
+            m.map(|m| m.fps.num),
+            m.map(|m| m.fps.den),
+            m.map(|m| m.width),
+            m.map(|m| m.height),
+            m.map(|m| m.codec.clone()),
+            m.map(|m| m.has_audio),
+            rec.origin.map(Origin::as_str),
+            rec.generation_id,
+            rec.prompt,
+            rec.aspect_ratio,
+            rec.resolution,
+            rec.request_json,
+            rec.sidecar_error,
+            rec.error,
+            now_text(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records that `path` (in `folder_id`) holds take `take_id`, replacing any earlier row
+/// for that path.
+pub fn put_file(
+    tx: &Transaction<'_>,
+    folder_id: i64,
+    take_id: i64,
+    rec: &TakeRecord,
+) -> Result<(), CatalogError> {
+    tx.execute(
+        "INSERT INTO files (folder_id, take_id, path, size, mtime_ns, inode, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (path) DO UPDATE SET folder_id = excluded.folder_id,
+            take_id = excluded.take_id, size = excluded.size, mtime_ns = excluded.mtime_ns,
+            inode = excluded.inode, seen_at = excluded.seen_at",
+        params![
+            folder_id,
+            take_id,
+            path_text(&rec.path)?,
+            rec.size as i64,
+            rec.mtime_ns,
+            rec.inode as i64,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets the file row at `path`. When it was the take's last file, the take becomes
+/// `missing` (returns `true`); otherwise the take's path moves to one of its other files.
+pub fn remove_file(tx: &Transaction<'_>, file: &FileRow) -> Result<bool, CatalogError> {
+    tx.execute("DELETE FROM files WHERE id = ?1", [file.id])?;
+    let other: Option<String> = tx
+        .query_row(
+            "SELECT path FROM files WHERE take_id = ?1 ORDER BY id LIMIT 1",
+            [file.take_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match other {
+        Some(p) => {
+            tx.execute(
+                "UPDATE takes SET path = ?2, updated_at = ?3 WHERE id = ?1",
+                params![file.take_id, p, now_text()],
+            )?;
+            Ok(false)
+        }
+        None => {
+            tx.execute(
+                "UPDATE takes SET presence = 'missing', updated_at = ?2 WHERE id = ?1",
+                params![file.take_id, now_text()],
+            )?;
+            Ok(true)
+        }
+    }
+}
+
+/// The path of a present file holding this take (what the media server serves).
+pub fn present_path(conn: &Connection, take_id: i64) -> Result<Option<PathBuf>, CatalogError> {
+    Ok(conn
+        .query_row(
+            "SELECT path FROM files WHERE take_id = ?1 ORDER BY id LIMIT 1",
+            [take_id],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(PathBuf::from))
+}
+
+/// The path as stored: paths are UTF-8 text in the catalog.
+pub fn path_text(path: &std::path::Path) -> Result<&str, CatalogError> {
+    path.to_str()
+        .ok_or_else(|| CatalogError::Invalid(format!("{} is not valid UTF-8", path.display())))
+}
+
+impl Catalog {
+    /// Moves a take to the shot `code` (created if missing). The move sticks: rescans
+    /// never regroup a take the user placed.
+    pub fn move_take(&mut self, take_id: i64, code: &str) -> Result<TakeRow, CatalogError> {
+        let code = code.to_owned();
+        self.write(|tx| {
+            let t = take(tx, take_id)?;
+            let to = ensure_shot_by_code(tx, t.project_id, &code)?;
+            let from = shot(tx, t.shot_id)?;
+            tx.execute(
+                "UPDATE takes SET shot_id = ?2, shot_set_by_user = 1, updated_at = ?3 WHERE id = ?1",
+                params![take_id, to.id, now_text()],
+            )?;
+            log_event(
+                tx,
+                t.project_id,
+                "take-moved",
+                Some(take_id),
+                Some(to.id),
+                None,
+                &serde_json::json!({ "from": from.code, "to": to.code }),
+            )?;
+            take(tx, take_id)
+        })
+    }
 }

@@ -1,1 +1,604 @@
-//! Ingest: full scan, the download-safety gate, filesystem watching and reconcile into the catalog.
+//! Ingest: turns finished video files in watched folders into takes in shots.
+//!
+//! Owns the download-safety gate (`gate`), the full reconcile of a folder against the
+//! catalog (`reconcile_folder`) and the watcher loop (`watch`). Filesystem events are only
+//! hints: every row written here comes from a fresh `stat`, a full-content hash and a probe.
+//! Ingest never moves, renames, locks or deletes anything in a watched folder, and never
+//! undoes what the user did by hand (a moved take stays in its shot, a renamed shot keeps
+//! its name).
+
+mod gate;
+mod watch;
+
+pub use gate::{Readiness, SettleGate};
+pub use watch::{watch, WatchHandle};
+
+use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, unsorted_shot};
+use crate::catalog::takes::{
+    file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take,
+    remove_file, take_id_by_hash,
+};
+use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
+use crate::hash::{hash_file, HashError};
+use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
+use crate::probe::{probe_file, ProbeError};
+use crate::render::outbox::{link_result, OutboxError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// A catalog shared between the threads of one process (one connection: one writer).
+pub type SharedCatalog = Arc<Mutex<Catalog>>;
+
+/// How ingest behaves.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// How long a file's size, mtime and file id must hold still before it is indexed.
+    pub settle: Duration,
+    /// How long a file that looks unfinished (no movie header yet) is waited for before it
+    /// is indexed with its error.
+    pub churn_limit: Duration,
+    /// How often the watcher runs a full reconcile even without lost-event flags.
+    pub reconcile_every: Duration,
+    /// File-name conventions (the compiled shot-code pattern).
+    pub names: NameParser,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            settle: Duration::from_secs(2),
+            churn_limit: Duration::from_secs(60),
+            reconcile_every: Duration::from_secs(60),
+            names: NamingConfig::default()
+                .compile()
+                .expect("the built-in shot-code pattern compiles"),
+        }
+    }
+}
+
+/// Errors that stop an ingest run (per-file problems are reported, not raised).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The watched folder is missing or not a folder.
+    #[error("the watched folder {0} does not exist or is not a folder")]
+    FolderMissing(PathBuf),
+    /// The folder could not be listed.
+    #[error("cannot read the folder {path}: {source}")]
+    ReadDir {
+        /// The folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The filesystem watcher could not start.
+    #[error("cannot watch {path}: {detail}")]
+    Watch {
+        /// The folder.
+        path: PathBuf,
+        /// What notify said.
+        detail: String,
+    },
+}
+
+/// What happened to a take, as reported live (and one JSON line each by `watch`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum IngestEvent {
+    /// A new take was indexed.
+    Added {
+        /// Take id.
+        take: i64,
+        /// Shot code.
+        shot: String,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// A known take got a new path or new facts.
+    Changed {
+        /// Take id.
+        take: i64,
+        /// Shot code.
+        shot: String,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// The take's last file disappeared.
+    Missing {
+        /// Take id.
+        take: i64,
+        /// Shot code.
+        shot: String,
+        /// The path it was last seen at.
+        path: PathBuf,
+    },
+    /// A missing take's content reappeared (same take, same decisions).
+    Restored {
+        /// Take id.
+        take: i64,
+        /// Shot code.
+        shot: String,
+        /// Its file.
+        path: PathBuf,
+    },
+}
+
+/// A file ingest did not index, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileNote {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of reconciling folders with the catalog.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanReport {
+    /// New takes.
+    pub added: usize,
+    /// Missing takes that came back.
+    pub restored: usize,
+    /// Known takes with a new path or new facts.
+    pub changed: usize,
+    /// Files already indexed and untouched.
+    pub unchanged: usize,
+    /// Takes whose last file disappeared.
+    pub missing: usize,
+    /// Takes recorded with an error (unreadable, corrupt, not a video).
+    pub errors: Vec<FileNote>,
+    /// Files passed over (symlinks, names that are not UTF-8, ...).
+    pub skipped: Vec<FileNote>,
+    /// Files still being written: indexed once they settle.
+    pub pending: Vec<PathBuf>,
+    /// Every take event, in order.
+    pub events: Vec<IngestEvent>,
+}
+
+impl ScanReport {
+    fn record(&mut self, event: IngestEvent) {
+        match event {
+            IngestEvent::Added { .. } => self.added += 1,
+            IngestEvent::Changed { .. } => self.changed += 1,
+            IngestEvent::Missing { .. } => self.missing += 1,
+            IngestEvent::Restored { .. } => self.restored += 1,
+        }
+        self.events.push(event);
+    }
+
+    fn merge(&mut self, other: ScanReport) {
+        self.unchanged += other.unchanged;
+        self.errors.extend(other.errors);
+        self.skipped.extend(other.skipped);
+        self.pending.extend(other.pending);
+        for e in other.events {
+            self.record(e);
+        }
+    }
+}
+
+/// Canonicalizes a folder the user named, checking it is a directory.
+pub fn canonical_folder(path: &Path) -> Result<PathBuf, IngestError> {
+    let canon =
+        std::fs::canonicalize(path).map_err(|_| IngestError::FolderMissing(path.to_owned()))?;
+    if !canon.is_dir() {
+        return Err(IngestError::FolderMissing(path.to_owned()));
+    }
+    Ok(canon)
+}
+
+fn lock(cat: &SharedCatalog) -> std::sync::MutexGuard<'_, Catalog> {
+    // A panic while holding the lock cannot leave a transaction half done (it rolls back
+    // on drop), so the catalog behind a poisoned lock is still consistent.
+    cat.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What the caller already knows of a path's file row.
+#[derive(Clone, Copy)]
+enum Known<'a> {
+    /// Looked up in a preloaded folder listing (`None`: no row).
+    Looked(Option<&'a crate::catalog::FileRow>),
+    /// Not looked up yet.
+    Unknown,
+}
+
+/// The outcome of looking at one path.
+enum PathOutcome {
+    Indexed(Vec<IngestEvent>, Option<FileNote>),
+    Unchanged,
+    Pending,
+    Skipped(FileNote),
+    Ignored,
+    Gone,
+}
+
+/// Reconciles every watched folder of a project with the disk; waits for files that are
+/// still being written up to `wait_pending` (zero: report them as pending).
+pub fn reconcile_project(
+    cat: &SharedCatalog,
+    project_id: i64,
+    cfg: &IngestConfig,
+    wait_pending: Duration,
+) -> Result<ScanReport, IngestError> {
+    let folders = crate::catalog::projects::folders(lock(cat).conn(), project_id)?;
+    let mut report = ScanReport::default();
+    for folder in &folders {
+        report.merge(reconcile_folder(cat, folder, cfg, &mut SettleGate::default())?);
+    }
+    let deadline = std::time::Instant::now() + wait_pending;
+    let mut gate = SettleGate::default();
+    while !report.pending.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(cfg.settle.min(Duration::from_millis(100)));
+        let pending = std::mem::take(&mut report.pending);
+        for path in pending {
+            let Some(folder) = folders.iter().find(|f| path.starts_with(&f.path)) else {
+                continue;
+            };
+            match ingest_path(cat, folder, &path, Known::Unknown, cfg, &mut gate)? {
+                PathOutcome::Indexed(events, note) => {
+                    report.errors.extend(note);
+                    events.into_iter().for_each(|e| report.record(e));
+                }
+                PathOutcome::Pending => report.pending.push(path),
+                PathOutcome::Skipped(n) => report.skipped.push(n),
+                PathOutcome::Unchanged | PathOutcome::Ignored | PathOutcome::Gone => {}
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Compares one folder with the catalog: indexes new and changed files that are finished,
+/// records moves, and marks takes whose files are gone as missing.
+pub fn reconcile_folder(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    cfg: &IngestConfig,
+    gate: &mut SettleGate,
+) -> Result<ScanReport, IngestError> {
+    let mut report = ScanReport::default();
+    if !folder.path.is_dir() {
+        return Err(IngestError::FolderMissing(folder.path.clone()));
+    }
+    let entries = std::fs::read_dir(&folder.path).map_err(|source| IngestError::ReadDir {
+        path: folder.path.clone(),
+        source,
+    })?;
+    let known: std::collections::HashMap<PathBuf, crate::catalog::FileRow> =
+        files_in_folder(lock(cat).conn(), folder.id)?
+            .into_iter()
+            .map(|f| (f.path.clone(), f))
+            .collect();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let row = Known::Looked(known.get(&path));
+        match ingest_path(cat, folder, &path, row, cfg, gate)? {
+            PathOutcome::Indexed(events, note) => {
+                report.errors.extend(note);
+                events.into_iter().for_each(|e| report.record(e));
+            }
+            PathOutcome::Unchanged => report.unchanged += 1,
+            PathOutcome::Pending => report.pending.push(path),
+            PathOutcome::Skipped(note) => report.skipped.push(note),
+            PathOutcome::Ignored | PathOutcome::Gone => {}
+        }
+    }
+    // Files that are no longer there (looked at after additions, so renames were matched).
+    let known = files_in_folder(lock(cat).conn(), folder.id)?;
+    for file in known {
+        if std::fs::symlink_metadata(&file.path).is_err() {
+            for e in forget_path(cat, folder, &file.path)? {
+                report.record(e);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Drops the file row at `path` (the file is gone); returns `Missing` when that was the
+/// take's last file.
+fn forget_path(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    path: &Path,
+) -> Result<Vec<IngestEvent>, IngestError> {
+    let Some(text) = path.to_str() else {
+        return Ok(vec![]);
+    };
+    let mut guard = lock(cat);
+    let events = guard.write(|tx| -> Result<Vec<IngestEvent>, CatalogError> {
+        let Some(file) = file_by_path(tx, text)? else {
+            return Ok(vec![]);
+        };
+        if file.folder_id != folder.id {
+            return Ok(vec![]);
+        }
+        let now_missing = remove_file(tx, &file)?;
+        let t = crate::catalog::takes::take(tx, file.take_id)?;
+        if now_missing {
+            log_event(
+                tx,
+                t.project_id,
+                "take-missing",
+                Some(t.id),
+                Some(t.shot_id),
+                None,
+                &serde_json::json!({ "path": text }),
+            )?;
+            Ok(vec![IngestEvent::Missing {
+                take: t.id,
+                shot: t.shot_code,
+                path: path.to_owned(),
+            }])
+        } else {
+            Ok(vec![IngestEvent::Changed {
+                take: t.id,
+                shot: t.shot_code,
+                path: t.path,
+            }])
+        }
+    })?;
+    Ok(events)
+}
+
+/// Looks at one path in a watched folder and indexes it when it is a finished video.
+fn ingest_path(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    path: &Path,
+    known: Known<'_>,
+    cfg: &IngestConfig,
+    gate: &mut SettleGate,
+) -> Result<PathOutcome, IngestError> {
+    if !crate::identify::is_candidate_video(path, &folder.path) {
+        return Ok(PathOutcome::Ignored);
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(PathOutcome::Gone);
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(PathOutcome::Skipped(FileNote {
+            path: path.to_owned(),
+            reason: "symbolic link: not followed (Takeboard only indexes files inside the watched folder)".into(),
+        }));
+    }
+    if !meta.is_file() {
+        return Ok(PathOutcome::Ignored);
+    }
+    let Some(text) = path.to_str() else {
+        return Ok(PathOutcome::Skipped(FileNote {
+            path: path.to_owned(),
+            reason: "the file name is not valid UTF-8; rename it to index it".into(),
+        }));
+    };
+    let stamp = crate::hash::stamp(&meta);
+    let known = match known {
+        Known::Looked(f) => f.cloned(),
+        Known::Unknown => file_by_path(lock(cat).conn(), text)?,
+    };
+    if let Some(f) = &known {
+        if f.take_hashed
+            && f.size == stamp.size
+            && f.mtime_ns == stamp.mtime_ns
+            && f.inode == stamp.inode
+        {
+            return Ok(PathOutcome::Unchanged);
+        }
+    }
+    match gate.check(path, &meta, cfg.settle, SystemTime::now()) {
+        Readiness::Ready => {}
+        Readiness::NotYet | Readiness::Placeholder => return Ok(PathOutcome::Pending),
+    }
+
+    // Same file renamed (same inode, size and mtime as a row whose path is gone): no rehash.
+    let renamed_from = file_by_stamp(
+        lock(cat).conn(),
+        folder.project_id,
+        stamp.size,
+        stamp.mtime_ns,
+        stamp.inode,
+    )?
+    .into_iter()
+    .find(|f| f.path != path && std::fs::symlink_metadata(&f.path).is_err());
+
+    let identity = identify(path, &cfg.names);
+    let mut rec = TakeRecord {
+        path: path.to_owned(),
+        size: stamp.size,
+        mtime_ns: stamp.mtime_ns,
+        inode: stamp.inode,
+        ..TakeRecord::default()
+    };
+    apply_identity(&mut rec, &identity);
+
+    if let Some(old) = renamed_from {
+        let hash = crate::catalog::takes::take(lock(cat).conn(), old.take_id)?.content_hash;
+        rec.content_hash = hash;
+        if rec.content_hash.is_some() {
+            let events = record(cat, folder, &rec, &identity, Some(&old.path))?;
+            gate.forget(path);
+            return Ok(PathOutcome::Indexed(events, None));
+        }
+    }
+
+    let mut note = None;
+    match hash_file(path) {
+        Ok(h) => {
+            rec.content_hash = Some(h.hash);
+            rec.size = h.stamp.size;
+            rec.mtime_ns = h.stamp.mtime_ns;
+            rec.inode = h.stamp.inode;
+            match probe_file(path) {
+                Ok(m) => rec.media = Some(m),
+                Err(e) => {
+                    let young = SystemTime::now()
+                        .duration_since(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))
+                        .map(|age| age < cfg.churn_limit)
+                        .unwrap_or(true);
+                    if matches!(e, ProbeError::Truncated(_)) && young {
+                        // Looks like a download still on its way: wait for more bytes.
+                        return Ok(PathOutcome::Pending);
+                    }
+                    rec.error = Some(e.to_string());
+                }
+            }
+        }
+        Err(HashError::ChangedWhileHashing { .. }) => return Ok(PathOutcome::Pending),
+        Err(HashError::Io { .. }) if std::fs::symlink_metadata(path).is_err() => {
+            return Ok(PathOutcome::Gone)
+        }
+        Err(e) => rec.error = Some(e.to_string()),
+    }
+    if let Some(err) = &rec.error {
+        note = Some(FileNote {
+            path: path.to_owned(),
+            reason: err.clone(),
+        });
+    }
+    let events = record(cat, folder, &rec, &identity, None)?;
+    gate.forget(path);
+    Ok(PathOutcome::Indexed(events, note))
+}
+
+fn apply_identity(rec: &mut TakeRecord, id: &Identity) {
+    rec.origin = Some(id.origin);
+    rec.generation_id = id.generation_id.clone();
+    rec.prompt = id.prompt.clone();
+    rec.aspect_ratio = id.aspect_ratio.clone();
+    rec.resolution = id.resolution.clone();
+    rec.request_json = id.request_json.clone();
+    rec.sidecar_error = id.sidecar_error.clone();
+}
+
+/// Writes one examined file to the catalog in one transaction.
+fn record(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    rec: &TakeRecord,
+    identity: &Identity,
+    renamed_from: Option<&Path>,
+) -> Result<Vec<IngestEvent>, IngestError> {
+    let project_id = folder.project_id;
+    let path_text = crate::catalog::takes::path_text(&rec.path)?.to_owned();
+    let mut guard = lock(cat);
+    let events = guard.write(|tx| -> Result<Vec<IngestEvent>, CatalogError> {
+        let mut events = Vec::new();
+        if let Some(old) = renamed_from.and_then(Path::to_str) {
+            if let Some(f) = file_by_path(tx, old)? {
+                tx.execute("DELETE FROM files WHERE id = ?1", [f.id])?;
+            }
+        }
+        // This path held other content before (or was unreadable): let go of it first.
+        if let Some(f) = file_by_path(tx, &path_text)? {
+            let prior = crate::catalog::takes::take(tx, f.take_id)?;
+            if prior.content_hash != rec.content_hash {
+                let gone = remove_file(tx, &f)?;
+                // An unreadable or unfinished file that the user never decided on is not a
+                // take worth keeping once its bytes changed: drop it rather than leave a
+                // "missing" ghost.
+                let undecided = prior.status == crate::domain::TakeStatus::Unreviewed
+                    && !prior.is_final;
+                if gone && (prior.content_hash.is_none() || (prior.error.is_some() && undecided)) {
+                    tx.execute("DELETE FROM take_decisions WHERE take_id = ?1", [prior.id])?;
+                    tx.execute("DELETE FROM takes WHERE id = ?1", [prior.id])?;
+                } else if gone {
+                    events.push(IngestEvent::Missing {
+                        take: prior.id,
+                        shot: prior.shot_code,
+                        path: rec.path.clone(),
+                    });
+                }
+            }
+        }
+        let existing = match &rec.content_hash {
+            Some(h) => take_id_by_hash(tx, project_id, h)?,
+            None => tx
+                .query_row(
+                    "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
+                    rusqlite::params![project_id, path_text],
+                    |r| r.get(0),
+                )
+                .ok(),
+        };
+        match existing {
+            Some(id) => {
+                let before = crate::catalog::takes::take(tx, id)?;
+                refresh_take(tx, id, rec)?;
+                put_file(tx, folder.id, id, rec)?;
+                let after = crate::catalog::takes::take(tx, id)?;
+                let was_missing = before.presence == crate::domain::Presence::Missing;
+                if was_missing {
+                    log_event(
+                        tx,
+                        project_id,
+                        "take-restored",
+                        Some(id),
+                        Some(after.shot_id),
+                        None,
+                        &serde_json::json!({ "path": path_text }),
+                    )?;
+                    events.push(IngestEvent::Restored {
+                        take: id,
+                        shot: after.shot_code,
+                        path: rec.path.clone(),
+                    });
+                } else if before != after {
+                    events.push(IngestEvent::Changed {
+                        take: id,
+                        shot: after.shot_code,
+                        path: rec.path.clone(),
+                    });
+                }
+            }
+            None => {
+                let shot_id = choose_shot(tx, project_id, identity)?;
+                let id = insert_take(tx, project_id, shot_id, rec)?;
+                put_file(tx, folder.id, id, rec)?;
+                // A render we requested came back: link it and let it join the request's shot.
+                if let Some(generation_id) = &rec.generation_id {
+                    link_result(tx, id, generation_id).map_err(|e| match e {
+                        OutboxError::Catalog(c) => c,
+                        other => CatalogError::Invalid(other.to_string()),
+                    })?;
+                }
+                let code = crate::catalog::takes::take(tx, id)?.shot_code;
+                log_event(
+                    tx,
+                    project_id,
+                    "take-added",
+                    Some(id),
+                    Some(shot_id),
+                    None,
+                    &serde_json::json!({ "path": path_text }),
+                )?;
+                events.push(IngestEvent::Added {
+                    take: id,
+                    shot: code,
+                    path: rec.path.clone(),
+                });
+            }
+        }
+        Ok(events)
+    })?;
+    Ok(events)
+}
+
+/// Where a new take goes: its shot code; else the shot of its prompt; else `UNSORTED`.
+fn choose_shot(
+    tx: &rusqlite::Transaction<'_>,
+    project_id: i64,
+    identity: &Identity,
+) -> Result<i64, CatalogError> {
+    if let Some(code) = &identity.shot_code {
+        return Ok(ensure_shot_by_code(tx, project_id, code)?.id);
+    }
+    if let Some(key) = identity.prompt_key.as_deref().filter(|k| !k.is_empty()) {
+        let name = shot_name_from_prompt(identity.prompt.as_deref().unwrap_or(key));
+        return Ok(ensure_shot_for_prompt(tx, project_id, key, &name)?.id);
+    }
+    Ok(unsorted_shot(tx, project_id)?.id)
+}

@@ -1,2 +1,11 @@
 //! Integration tests of takeboard-core: one binary, one module per area.
+
+mod export;
+mod hash;
+mod identify;
+mod ingest;
+mod luma;
 mod media_server;
+mod probe;
+mod review;
+mod support;

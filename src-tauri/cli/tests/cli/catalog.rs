@@ -1,0 +1,158 @@
+//! scan, watch, shots, takes and the hand edits; library-level errors.
+
+use crate::support::{clip, rusqlite_setup, Env};
+use serde_json::Value;
+use std::process::Command;
+
+#[test]
+fn scan_prints_a_summary_and_takes_follow_the_json_contract() {
+    let env = Env::new();
+    clip(&env.clips, "SH010_flash_t1.mp4", "24", true);
+    clip(&env.clips, "SH010_flash_t2.mp4", "24000/1001", false);
+    clip(&env.clips, "SH020_std.mp4", "30", false);
+    let clips = env.clips.to_str().unwrap();
+    let summary = env.json(&["scan", clips]);
+    assert_eq!(summary["added"], 3, "{summary}");
+    assert_eq!(summary["errors"].as_array().unwrap().len(), 0);
+
+    let takes = env.json(&["takes", "--json"]);
+    let takes = takes.as_array().unwrap();
+    assert_eq!(takes.len(), 3);
+    let t = takes
+        .iter()
+        .find(|t| t["path"].as_str().unwrap().ends_with("SH010_flash_t2.mp4"))
+        .unwrap();
+    for key in [
+        "id", "path", "shot", "origin", "status", "duration_s", "frames", "fps", "width", "height",
+        "codec", "has_audio", "generation_id", "prompt", "present", "error",
+    ] {
+        assert!(t.get(key).is_some(), "takes --json has {key}: {t}");
+    }
+    assert_eq!(t["shot"], "SH010");
+    assert_eq!(t["origin"], "flash");
+    assert_eq!(t["status"], "unreviewed");
+    assert_eq!(t["fps"], "24000/1001");
+    assert_eq!(t["frames"], 24);
+    assert_eq!(t["width"], 320);
+    assert_eq!(t["codec"], "h264");
+    assert_eq!(t["has_audio"], false);
+    assert_eq!(t["present"], true);
+    assert_eq!(t["error"], Value::Null);
+
+    let sh010 = env.json(&["takes", "--json", "--shot", "SH010"]);
+    assert_eq!(sh010.as_array().unwrap().len(), 2);
+
+    let shots = env.json(&["shots", "--json"]);
+    let shots = shots.as_array().unwrap();
+    assert_eq!(shots.len(), 2);
+    assert_eq!(shots[0]["code"], "SH010");
+    assert_eq!(shots[0]["position"], 1);
+    assert_eq!(shots[0]["state"], "exploring");
+    assert_eq!(shots[0]["takes"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn move_rename_and_reorder_stick_across_rescans() {
+    let env = Env::new();
+    clip(&env.clips, "SH010_a.mp4", "24", false);
+    clip(&env.clips, "SH020_b.mp4", "25", false);
+    let clips = env.clips.to_str().unwrap();
+    env.json(&["scan", clips]);
+    let takes = env.json(&["takes", "--json", "--shot", "SH010"]);
+    let id = takes[0]["id"].as_i64().unwrap().to_string();
+    let moved = env.json(&["move", &id, "SH020"]);
+    assert_eq!(moved["shot"], "SH020");
+    env.json(&["rename-shot", "SH020", "Hero & <villain>"]);
+    env.json(&["reorder", "SH020", "1"]);
+    env.json(&["scan", clips]);
+    let shots = env.json(&["shots", "--json"]);
+    assert_eq!(shots[0]["code"], "SH020");
+    assert_eq!(shots[0]["name"], "Hero & <villain>");
+    assert_eq!(shots[0]["takes"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_missing_folder_is_a_clear_error_with_exit_code_one() {
+    let env = Env::new();
+    let err = env.fail(&["scan", env.dir.path().join("nope").to_str().unwrap()]);
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn an_unknown_shot_and_an_empty_library_are_clear_errors() {
+    let env = Env::new();
+    let err = env.fail(&["shots", "--json"]);
+    assert!(err.contains("no project yet"), "{err}");
+    clip(&env.clips, "SH010_a.mp4", "24", false);
+    env.json(&["scan", env.clips.to_str().unwrap()]);
+    let err = env.fail(&["takes", "--json", "--shot", "SH999"]);
+    assert!(err.contains("no shot SH999"), "{err}");
+}
+
+#[test]
+fn a_library_from_a_newer_version_is_refused_and_left_untouched() {
+    let env = Env::new();
+    clip(&env.clips, "SH010_a.mp4", "24", false);
+    env.json(&["scan", env.clips.to_str().unwrap()]);
+    {
+        let conn = rusqlite_setup(&env.db);
+        conn.execute_batch("PRAGMA user_version = 99;").unwrap();
+        drop(conn);
+    }
+    let before = std::fs::read(&env.db).unwrap();
+    let err = env.fail(&["shots", "--json"]);
+    assert!(err.contains("newer version of Takeboard"), "{err}");
+    assert_eq!(std::fs::read(&env.db).unwrap(), before, "the file is not modified");
+}
+
+#[test]
+fn a_library_locked_by_another_process_gives_a_clear_error_after_the_busy_timeout() {
+    let env = Env::new();
+    clip(&env.clips, "SH010_a.mp4", "24", false);
+    env.json(&["scan", env.clips.to_str().unwrap()]);
+    let conn = rusqlite_setup(&env.db);
+    conn.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let start = std::time::Instant::now();
+    let err = env.fail(&["rename-shot", "SH010", "Locked out"]);
+    assert!(err.contains("locked by another process"), "{err}");
+    assert!(start.elapsed() >= std::time::Duration::from_secs(4), "waited for the busy timeout");
+    conn.execute_batch("ROLLBACK;").unwrap();
+    let shots = env.json(&["shots", "--json"]);
+    assert_eq!(shots[0]["name"], "SH010", "nothing changed");
+}
+
+#[test]
+fn watch_prints_one_json_line_per_take_event_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    let scratch = env.dir.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let src = clip(&scratch, "src.mp4", "24", false);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
+        .arg("--library")
+        .arg(&env.db)
+        .args(["watch", env.clips.to_str().unwrap()])
+        .env("TAKEBOARD_SETTLE_MS", "100")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let dest = env.clips.join("SH030_flash_t1.mp4");
+    std::fs::copy(&src, env.clips.join("SH030_flash_t1.mp4.part")).unwrap();
+    std::fs::rename(env.clips.join("SH030_flash_t1.mp4.part"), &dest).unwrap();
+    let added: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(added["event"], "added");
+    assert_eq!(added["shot"], "SH030");
+    std::fs::remove_file(&dest).unwrap();
+    let missing: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(missing["event"], "missing");
+    assert_eq!(missing["take"], added["take"]);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "watch exits cleanly on SIGTERM: {exit:?}");
+}
+

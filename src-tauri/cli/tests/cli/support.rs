@@ -1,0 +1,79 @@
+//! Test support: a library + clips folder in a temp dir, and the real CLI binary.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temp dir with a library path and a `clips/` folder.
+pub struct Env {
+    /// The temp dir.
+    pub dir: tempfile::TempDir,
+    /// The library database (not created until the first command).
+    pub db: PathBuf,
+    /// The clips folder.
+    pub clips: PathBuf,
+}
+
+/// Makes a 1 s 320x180 H.264 clip with ffmpeg.
+pub fn clip(dir: &Path, name: &str, fps: &str, audio: bool) -> PathBuf {
+    let out = dir.join(name);
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=320x180:rate={fps}:duration=1"));
+    if audio {
+        cmd.args(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac"]);
+    }
+    let status = cmd
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    out
+}
+
+impl Env {
+    /// A fresh environment.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("lib").join("library.db");
+        let clips = dir.path().join("clips");
+        std::fs::create_dir(&clips).unwrap();
+        Env { dir, db, clips }
+    }
+
+    /// Runs the CLI with `--library` and a zero settle window.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
+            .arg("--library")
+            .arg(&self.db)
+            .args(args)
+            .env("TAKEBOARD_SETTLE_MS", "0")
+            .output()
+            .expect("cli runs")
+    }
+
+    /// Runs the CLI, asserting success, and parses stdout.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+    }
+
+    /// Runs the CLI, asserting exit code 1 and nothing on stdout; returns stderr.
+    pub fn fail(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?} should fail with exit 1");
+        assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+/// A second connection to the library, from the test process.
+pub fn rusqlite_setup(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).expect("a second connection to the library")
+}

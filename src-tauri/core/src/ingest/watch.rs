@@ -1,0 +1,225 @@
+//! The watcher: `notify` events as hints, a settle queue, and reconciles on a timer, on
+//! lost-event flags and when a watched folder comes back.
+//!
+//! One thread owns the loop. The watcher is armed before the first full reconcile so that
+//! nothing created during that scan is lost; every event only puts a path in the queue,
+//! and rows come from `ingest_path` (fresh stat, hash, probe).
+
+use super::{
+    forget_path, ingest_path, lock, reconcile_folder, IngestConfig, IngestError, IngestEvent,
+    Known, PathOutcome, SettleGate, SharedCatalog,
+};
+use crate::catalog::projects::folders;
+use crate::catalog::WatchedFolder;
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+enum Message {
+    Fs(notify::Result<notify::Event>),
+    Stop,
+}
+
+/// A running watcher. Dropping it stops the thread and waits for it.
+pub struct WatchHandle {
+    stop: Sender<Message>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WatchHandle {
+    /// Stops watching and waits for the loop to finish its current step.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.stop.send(Message::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts watching every folder of `project_id`: a full reconcile first (reported through
+/// `on_event` like everything after it), then events, the settle queue and periodic
+/// reconciles until the handle is stopped. `on_error` hears about problems that do not
+/// stop the loop (a folder that vanished, a failed reconcile).
+pub fn watch(
+    cat: SharedCatalog,
+    project_id: i64,
+    cfg: IngestConfig,
+    on_event: impl Fn(&IngestEvent) + Send + 'static,
+    on_error: impl Fn(&IngestError) + Send + 'static,
+) -> Result<WatchHandle, IngestError> {
+    let watched = folders(lock(&cat).conn(), project_id)?;
+    let (tx, rx) = channel::<Message>();
+    let fs_tx = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |res| {
+        let _ = fs_tx.send(Message::Fs(res));
+    })
+    .map_err(|e| IngestError::Watch {
+        path: PathBuf::new(),
+        detail: e.to_string(),
+    })?;
+    let mut armed: BTreeSet<PathBuf> = BTreeSet::new();
+    for f in &watched {
+        watcher
+            .watch(&f.path, RecursiveMode::NonRecursive)
+            .map_err(|e| IngestError::Watch {
+                path: f.path.clone(),
+                detail: e.to_string(),
+            })?;
+        armed.insert(f.path.clone());
+    }
+
+    let thread = std::thread::Builder::new()
+        .name("takeboard-watch".into())
+        .spawn(move || {
+            let mut gate = SettleGate::default();
+            let mut queue: BTreeSet<PathBuf> = BTreeSet::new();
+            let mut need_reconcile = true;
+            let mut last_reconcile = Instant::now();
+            let tick = (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
+            loop {
+                if need_reconcile || last_reconcile.elapsed() >= cfg.reconcile_every {
+                    need_reconcile = false;
+                    last_reconcile = Instant::now();
+                    rearm(&mut watcher, &watched, &mut armed, &on_error);
+                    for folder in watched.iter().filter(|f| armed.contains(&f.path)) {
+                        match reconcile_folder(&cat, folder, &cfg, &mut gate) {
+                            Ok(report) => {
+                                report.events.iter().for_each(&on_event);
+                                queue.extend(report.pending);
+                            }
+                            Err(e) => on_error(&e),
+                        }
+                    }
+                }
+                match rx.recv_timeout(tick) {
+                    Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                    Ok(Message::Fs(Ok(event))) => {
+                        if event.need_rescan() || matches!(event.kind, EventKind::Other) {
+                            need_reconcile = true;
+                        }
+                        queue.extend(event.paths);
+                        if drain_burst(&rx, &mut queue, &mut need_reconcile) {
+                            break;
+                        }
+                    }
+                    Ok(Message::Fs(Err(e))) => {
+                        need_reconcile = true;
+                        on_error(&IngestError::Watch {
+                            path: e.paths.first().cloned().unwrap_or_default(),
+                            detail: e.to_string(),
+                        });
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+                let waiting: Vec<PathBuf> = std::mem::take(&mut queue).into_iter().collect();
+                for path in waiting {
+                    let Some(folder) = watched.iter().find(|f| path.parent() == Some(&f.path))
+                    else {
+                        continue;
+                    };
+                    match step(&cat, folder, &path, &cfg, &mut gate) {
+                        Ok(Some(events)) => events.iter().for_each(&on_event),
+                        Ok(None) => {
+                            queue.insert(path);
+                        }
+                        Err(e) => on_error(&e),
+                    }
+                }
+            }
+            drop(watcher);
+        })
+        .map_err(|e| IngestError::Watch {
+            path: PathBuf::new(),
+            detail: e.to_string(),
+        })?;
+    Ok(WatchHandle {
+        stop: tx,
+        thread: Some(thread),
+    })
+}
+
+/// Takes every message already queued, so a burst is handled in one pass. Returns `true`
+/// when a stop request was among them.
+fn drain_burst(
+    rx: &std::sync::mpsc::Receiver<Message>,
+    queue: &mut BTreeSet<PathBuf>,
+    need_reconcile: &mut bool,
+) -> bool {
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            Message::Fs(Ok(event)) => {
+                if event.need_rescan() || matches!(event.kind, EventKind::Other) {
+                    *need_reconcile = true;
+                }
+                queue.extend(event.paths);
+            }
+            Message::Fs(Err(_)) => *need_reconcile = true,
+            Message::Stop => return true,
+        }
+    }
+    false
+}
+
+/// Handles one queued path: `Some(events)` when done with it, `None` to keep it queued.
+fn step(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    path: &std::path::Path,
+    cfg: &IngestConfig,
+    gate: &mut SettleGate,
+) -> Result<Option<Vec<IngestEvent>>, IngestError> {
+    match ingest_path(cat, folder, path, Known::Unknown, cfg, gate)? {
+        PathOutcome::Indexed(events, _) => Ok(Some(events)),
+        PathOutcome::Pending => Ok(None),
+        PathOutcome::Gone => {
+            gate.forget(path);
+            forget_path(cat, folder, path).map(Some)
+        }
+        PathOutcome::Unchanged | PathOutcome::Skipped(_) | PathOutcome::Ignored => {
+            gate.forget(path);
+            Ok(Some(Vec::new()))
+        }
+    }
+}
+
+/// Re-arms watches on folders that disappeared and came back (the watch dies with the
+/// folder's inode), and reports folders that are missing.
+fn rearm(
+    watcher: &mut notify::RecommendedWatcher,
+    watched: &[WatchedFolder],
+    armed: &mut BTreeSet<PathBuf>,
+    on_error: &impl Fn(&IngestError),
+) {
+    for f in watched {
+        let exists = f.path.is_dir();
+        if !exists {
+            if armed.remove(&f.path) {
+                let _ = watcher.unwatch(&f.path);
+            }
+            on_error(&IngestError::FolderMissing(f.path.clone()));
+        } else if !armed.contains(&f.path) {
+            match watcher.watch(&f.path, RecursiveMode::NonRecursive) {
+                Ok(()) => {
+                    armed.insert(f.path.clone());
+                }
+                Err(e) => on_error(&IngestError::Watch {
+                    path: f.path.clone(),
+                    detail: e.to_string(),
+                }),
+            }
+        }
+    }
+}

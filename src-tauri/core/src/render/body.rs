@@ -1,0 +1,585 @@
+//! Luma request bodies that promote a take to a Standard render: regenerate, modify, upscale.
+//!
+//! Pure: from what is known about a take and the project's settings, builds the exact body
+//! and endpoint of luma-api.md §4–§7 and §11, the credit estimate, and the list of what was
+//! not known. No database, no network: `review` stores the draft as a render request, the
+//! outbox in `render` sends `body` to `endpoint` unchanged.
+
+use crate::domain::{Origin, RenderMode, TakeId};
+use crate::pricing::whole_seconds;
+use crate::settings::ProjectSettings;
+use serde_json::{json, Map, Value};
+
+/// The Standard model every promotion renders with.
+pub const STANDARD_MODEL: &str = "ray-2";
+/// The Flash model (what a Flash take's generation used).
+pub const FLASH_MODEL: &str = "ray-flash-2";
+/// Resolutions Luma renders at.
+pub const RESOLUTIONS: &[&str] = &["540p", "720p", "1080p", "4k"];
+/// Resolutions an upscale goes to.
+pub const UPSCALE_RESOLUTIONS: &[&str] = &["1080p", "4k"];
+/// Durations Luma generates, in seconds.
+pub const DURATIONS_S: &[i64] = &[5, 9];
+/// Aspect ratios Luma generates.
+pub const ASPECT_RATIOS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21"];
+/// The modify mode that stays closest to the approved motion.
+pub const MODIFY_MODE: &str = "adhere_1";
+/// Longest source Luma modifies, in seconds.
+pub const MODIFY_MAX_S: i64 = 10;
+
+/// A resolution that cannot be used for the requested render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// Not a resolution Luma renders at.
+    #[error("'{0}' is not a Luma resolution (use one of 540p, 720p, 1080p, 4k)")]
+    UnknownResolution(String),
+    /// An upscale goes to 1080p or 4k only.
+    #[error("an upscale goes to 1080p or 4k, not {0}; choose one of those, or regenerate at {0}")]
+    UpscaleResolution(String),
+    /// A modify render keeps its source's resolution; it has no resolution parameter.
+    #[error("a modify render keeps the Flash take's resolution ({source_resolution}); to get {requested}, regenerate or upscale instead")]
+    ModifyResolution {
+        /// The resolution asked for.
+        requested: String,
+        /// The resolution the modify render will have.
+        source_resolution: String,
+    },
+}
+
+/// What is known about the take being promoted (one `takes` row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakeFacts {
+    /// The take.
+    pub take_id: TakeId,
+    /// Which model made it.
+    pub origin: Origin,
+    /// Its file name (last known path's final component).
+    pub file_name: String,
+    /// Its Luma generation id, from the sidecar.
+    pub generation_id: Option<String>,
+    /// Prompt as ingest recorded it (sidecar, else the file name's prompt slug).
+    pub prompt: Option<String>,
+    /// Aspect ratio as ingest recorded it.
+    pub aspect_ratio: Option<String>,
+    /// Resolution as ingest recorded it.
+    pub resolution: Option<String>,
+    /// Measured duration of the file, seconds.
+    pub duration_s: Option<f64>,
+    /// Display width, pixels.
+    pub width: Option<u32>,
+    /// Display height, pixels.
+    pub height: Option<u32>,
+    /// `takes.request_json`: the Luma `request` object from the sidecar, or the whole
+    /// generation object (then its `request` and `assets.video` are used).
+    pub stored_json: Option<Value>,
+}
+
+impl TakeFacts {
+    /// The Luma request object the take was generated from, if known.
+    fn luma_request(&self) -> Option<&Map<String, Value>> {
+        let stored = self.stored_json.as_ref()?.as_object()?;
+        match stored.get("request") {
+            Some(Value::Object(request)) => Some(request),
+            _ => Some(stored),
+        }
+    }
+
+    fn request_str(&self, key: &str) -> Option<&str> {
+        self.luma_request()?
+            .get(key)?
+            .as_str()
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The generation's video URL (`assets.video`), known when the whole generation was stored.
+    fn video_url(&self) -> Option<&str> {
+        self.stored_json
+            .as_ref()?
+            .get("assets")?
+            .get("video")?
+            .as_str()
+    }
+
+    /// The model that made the take, as Luma spells it.
+    fn source_model(&self) -> &str {
+        let stored = self.stored_json.as_ref().and_then(|v| v.get("model"));
+        stored
+            .and_then(Value::as_str)
+            .or_else(|| self.request_str("model"))
+            .unwrap_or(match self.origin {
+                Origin::Flash => FLASH_MODEL,
+                Origin::Standard => STANDARD_MODEL,
+                Origin::Unknown => "unknown",
+            })
+    }
+}
+
+/// A render request ready to be stored: the exact body, where it goes, its estimate, and
+/// what had to be assumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDraft {
+    /// How the take is promoted.
+    pub mode: RenderMode,
+    /// The model of the result (`ray-2`; for an upscale, the source's model).
+    pub model: String,
+    /// Resolution of the result.
+    pub resolution: String,
+    /// Requested seconds (what the estimate is priced on).
+    pub duration_s: i64,
+    /// Aspect ratio sent (regenerate) or known (modify, upscale).
+    pub aspect_ratio: Option<String>,
+    /// Prompt sent, if any.
+    pub prompt: Option<String>,
+    /// Keyframes sent (regenerate), verbatim from the Flash request.
+    pub keyframes: Option<Value>,
+    /// Camera concepts sent (regenerate), verbatim from the Flash request.
+    pub concepts: Option<Value>,
+    /// The JSON body, exactly as sent.
+    pub body: Value,
+    /// Path relative to the API base URL (see [`endpoint`]).
+    pub endpoint: String,
+    /// Credit estimate from the project's pricing table.
+    pub credits_estimate: i64,
+    /// What was not known or had to be assumed, one sentence each.
+    pub missing: Vec<String>,
+}
+
+/// Where a request of `mode` is sent, relative to the API base URL. An upscale names the
+/// source generation; while that id is unknown the path keeps the `{id}` placeholder.
+pub fn endpoint(mode: RenderMode, source_generation_id: Option<&str>) -> String {
+    match mode {
+        RenderMode::Regenerate => "generations/video".to_owned(),
+        RenderMode::Modify => "generations/video/modify".to_owned(),
+        RenderMode::Upscale => format!(
+            "generations/{}/upscale",
+            source_generation_id.unwrap_or("{id}")
+        ),
+    }
+}
+
+/// Parses a Luma duration (`"5s"`, `"9s"`, also `"5"`) to whole seconds.
+pub fn luma_duration_s(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = t.strip_suffix('s').unwrap_or(t).trim();
+    digits.parse().ok().filter(|s: &i64| *s > 0)
+}
+
+/// Builds the request that promotes `take` in `mode`. `resolution` is what the user chose;
+/// `None` uses the project default (for an upscale: the default if it is 1080p or 4k, else
+/// 4k; for a modify: the source's resolution).
+pub fn build_request(
+    take: &TakeFacts,
+    mode: RenderMode,
+    resolution: Option<&str>,
+    settings: &ProjectSettings,
+) -> Result<RequestDraft, BodyError> {
+    let requested = resolution
+        .map(|r| r.trim().to_ascii_lowercase())
+        .map(|r| {
+            if RESOLUTIONS.contains(&r.as_str()) {
+                Ok(r)
+            } else {
+                Err(BodyError::UnknownResolution(r))
+            }
+        })
+        .transpose()?;
+    let mut missing = Vec::new();
+    let aspect_ratio = aspect_ratio(take, &mut missing);
+    let draft = match mode {
+        RenderMode::Regenerate => {
+            let resolution = requested.unwrap_or_else(|| settings.default_resolution.clone());
+            regenerate(take, resolution, aspect_ratio, missing)
+        }
+        RenderMode::Modify => {
+            let source_resolution = take
+                .resolution
+                .clone()
+                .or_else(|| take.request_str("resolution").map(str::to_owned));
+            let resolution = match (requested, source_resolution) {
+                (Some(r), Some(s)) if r != s.to_ascii_lowercase() => {
+                    return Err(BodyError::ModifyResolution {
+                        requested: r,
+                        source_resolution: s,
+                    })
+                }
+                (_, Some(s)) => s,
+                (Some(r), None) => r,
+                (None, None) => {
+                    missing.push(format!(
+                        "resolution: the Flash take's resolution is unknown; recorded as the project default {}",
+                        settings.default_resolution
+                    ));
+                    settings.default_resolution.clone()
+                }
+            };
+            modify(take, resolution, aspect_ratio, missing)
+        }
+        RenderMode::Upscale => {
+            let resolution = match requested {
+                Some(r) if UPSCALE_RESOLUTIONS.contains(&r.as_str()) => r,
+                Some(r) => return Err(BodyError::UpscaleResolution(r)),
+                None if UPSCALE_RESOLUTIONS.contains(&settings.default_resolution.as_str()) => {
+                    settings.default_resolution.clone()
+                }
+                None => "4k".to_owned(),
+            };
+            upscale(take, resolution, aspect_ratio, missing)
+        }
+    };
+    let credits_estimate =
+        settings
+            .pricing
+            .request_credits(mode, &draft.resolution, draft.duration_s);
+    Ok(RequestDraft {
+        credits_estimate,
+        ..draft
+    })
+}
+
+fn regenerate(
+    take: &TakeFacts,
+    resolution: String,
+    aspect_ratio: String,
+    mut missing: Vec<String>,
+) -> RequestDraft {
+    let prompt = prompt(take, &mut missing);
+    let duration_s = luma_duration(take, &mut missing);
+    let request = take.luma_request();
+    if request.is_none() {
+        missing.push(
+            "keyframes and camera concepts: unknown without a Luma sidecar; none were sent"
+                .to_owned(),
+        );
+    }
+    let non_empty = |key: &str| {
+        request
+            .and_then(|r| r.get(key))
+            .filter(|v| match v {
+                Value::Object(m) => !m.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            })
+            .cloned()
+    };
+    let keyframes = non_empty("keyframes");
+    let concepts = non_empty("concepts");
+    let looping = request.and_then(|r| r.get("loop")).and_then(Value::as_bool);
+
+    let mut body = json!({
+        "generation_type": "video",
+        "model": STANDARD_MODEL,
+        "prompt": prompt,
+        "aspect_ratio": aspect_ratio,
+        "resolution": resolution,
+        "duration": format!("{duration_s}s"),
+    });
+    let fields = body.as_object_mut().expect("a JSON object literal");
+    if let Some(looping) = looping {
+        fields.insert("loop".into(), Value::Bool(looping));
+    }
+    if let Some(k) = &keyframes {
+        fields.insert("keyframes".into(), k.clone());
+    }
+    if let Some(c) = &concepts {
+        fields.insert("concepts".into(), c.clone());
+    }
+    RequestDraft {
+        mode: RenderMode::Regenerate,
+        model: STANDARD_MODEL.to_owned(),
+        resolution,
+        duration_s,
+        aspect_ratio: Some(aspect_ratio),
+        prompt: Some(prompt),
+        keyframes,
+        concepts,
+        body,
+        endpoint: endpoint(RenderMode::Regenerate, None),
+        credits_estimate: 0,
+        missing,
+    }
+}
+
+fn modify(
+    take: &TakeFacts,
+    resolution: String,
+    aspect_ratio: String,
+    mut missing: Vec<String>,
+) -> RequestDraft {
+    let prompt = prompt(take, &mut missing);
+    let duration_s = source_seconds(take, &mut missing);
+    if duration_s > MODIFY_MAX_S {
+        missing.push(format!(
+            "length: the take is {duration_s} s; Luma modifies clips up to {MODIFY_MAX_S} s"
+        ));
+    }
+    let mut body = json!({
+        "generation_type": "modify_video",
+        "model": STANDARD_MODEL,
+        "mode": MODIFY_MODE,
+        "prompt": prompt,
+    });
+    match take.video_url() {
+        Some(url) => {
+            body["media"] = json!({ "url": url });
+        }
+        None => missing.push(
+            "media.url: the Flash take's video URL (the generation's assets.video) is unknown; \
+             this request cannot be sent until it is known"
+                .to_owned(),
+        ),
+    }
+    RequestDraft {
+        mode: RenderMode::Modify,
+        model: STANDARD_MODEL.to_owned(),
+        resolution,
+        duration_s,
+        aspect_ratio: Some(aspect_ratio),
+        prompt: Some(prompt),
+        keyframes: None,
+        concepts: None,
+        body,
+        endpoint: endpoint(RenderMode::Modify, None),
+        credits_estimate: 0,
+        missing,
+    }
+}
+
+fn upscale(
+    take: &TakeFacts,
+    resolution: String,
+    aspect_ratio: String,
+    mut missing: Vec<String>,
+) -> RequestDraft {
+    let duration_s = source_seconds(take, &mut missing);
+    if take.generation_id.is_none() {
+        missing.push(
+            "generation id: the Flash take's Luma generation id is unknown; \
+             this upscale cannot be sent until it is known"
+                .to_owned(),
+        );
+    }
+    RequestDraft {
+        mode: RenderMode::Upscale,
+        model: take.source_model().to_owned(),
+        body: json!({ "generation_type": "upscale_video", "resolution": resolution }),
+        resolution,
+        duration_s,
+        aspect_ratio: Some(aspect_ratio),
+        prompt: take
+            .request_str("prompt")
+            .or(take.prompt.as_deref())
+            .map(str::to_owned),
+        keyframes: None,
+        concepts: None,
+        endpoint: endpoint(RenderMode::Upscale, take.generation_id.as_deref()),
+        credits_estimate: 0,
+        missing,
+    }
+}
+
+/// The Flash request's prompt; else the prompt ingest recorded (from the file name when
+/// there is no sidecar); else the file name itself.
+fn prompt(take: &TakeFacts, missing: &mut Vec<String>) -> String {
+    if let Some(p) = take.request_str("prompt") {
+        return p.to_owned();
+    }
+    let p = take
+        .prompt
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| prompt_from_file_name(&take.file_name));
+    missing.push(format!(
+        "prompt: no Luma sidecar; \"{p}\" was taken from the file name"
+    ));
+    p
+}
+
+/// A last-resort prompt: the file name without extension, separators as spaces.
+fn prompt_from_file_name(file_name: &str) -> String {
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
+    stem.split(['_', '-', ' '])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The Flash request's aspect ratio; else the recorded one; else the frame's shape when it
+/// is one of Luma's ratios; else 16:9 (Luma's default).
+fn aspect_ratio(take: &TakeFacts, missing: &mut Vec<String>) -> String {
+    if let Some(a) = take
+        .request_str("aspect_ratio")
+        .or(take.aspect_ratio.as_deref())
+    {
+        return a.to_owned();
+    }
+    let from_frame = take.width.zip(take.height).and_then(|(w, h)| {
+        ASPECT_RATIOS.iter().find(|ratio| {
+            let (a, b) = ratio.split_once(':').expect("ratios are a:b");
+            let (a, b): (u64, u64) = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+            u64::from(w) * b == u64::from(h) * a
+        })
+    });
+    match from_frame {
+        Some(ratio) => {
+            missing.push(format!(
+                "aspect ratio: no Luma sidecar; {ratio} was read from the frame size"
+            ));
+            (*ratio).to_owned()
+        }
+        None => {
+            missing.push(
+                "aspect ratio: unknown (no sidecar, frame size not a Luma ratio); 16:9 assumed"
+                    .to_owned(),
+            );
+            "16:9".to_owned()
+        }
+    }
+}
+
+/// Seconds of the source: the file's duration rounded to whole seconds, else the Flash
+/// request's duration, else 5.
+fn source_seconds(take: &TakeFacts, missing: &mut Vec<String>) -> i64 {
+    if let Some(s) = take.duration_s.map(whole_seconds).filter(|s| *s > 0) {
+        return s;
+    }
+    if let Some(s) = take.request_str("duration").and_then(luma_duration_s) {
+        return s;
+    }
+    missing.push("duration: unknown; 5 s assumed".to_owned());
+    5
+}
+
+/// The duration to ask Luma for: the Flash request's, else the file's rounded to whole
+/// seconds; then the nearest duration Luma offers (5 s or 9 s).
+fn luma_duration(take: &TakeFacts, missing: &mut Vec<String>) -> i64 {
+    let seconds = match take.request_str("duration").and_then(luma_duration_s) {
+        Some(s) => s,
+        None => {
+            let s = source_seconds(take, missing);
+            if take.duration_s.is_some() {
+                missing.push(format!(
+                    "duration: no Luma sidecar; {s} s read from the file"
+                ));
+            }
+            s
+        }
+    };
+    let nearest = *DURATIONS_S
+        .iter()
+        .min_by_key(|d| (**d - seconds).abs())
+        .expect("DURATIONS_S is not empty");
+    if nearest != seconds {
+        missing.push(format!(
+            "duration: Luma generates 5 s or 9 s; {seconds} s requested as {nearest} s"
+        ));
+    }
+    nearest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bare_take() -> TakeFacts {
+        TakeFacts {
+            take_id: 1,
+            origin: Origin::Flash,
+            file_name: "SH010_neon_alley_flash.mp4".into(),
+            generation_id: None,
+            prompt: None,
+            aspect_ratio: None,
+            resolution: None,
+            duration_s: Some(5.041667),
+            width: Some(1280),
+            height: Some(720),
+            stored_json: None,
+        }
+    }
+
+    #[test]
+    fn luma_durations_parse_with_or_without_the_unit() {
+        assert_eq!(luma_duration_s("5s"), Some(5));
+        assert_eq!(luma_duration_s(" 9 "), Some(9));
+        assert_eq!(luma_duration_s("0s"), None);
+        assert_eq!(luma_duration_s("five"), None);
+    }
+
+    #[test]
+    fn upscale_endpoints_name_the_source_generation() {
+        assert_eq!(
+            endpoint(RenderMode::Upscale, Some("abc")),
+            "generations/abc/upscale"
+        );
+        assert_eq!(
+            endpoint(RenderMode::Upscale, None),
+            "generations/{id}/upscale"
+        );
+        assert_eq!(
+            endpoint(RenderMode::Modify, None),
+            "generations/video/modify"
+        );
+    }
+
+    #[test]
+    fn seven_seconds_is_requested_as_the_nearest_luma_duration() {
+        let take = TakeFacts {
+            duration_s: Some(7.2),
+            ..bare_take()
+        };
+        let d = build_request(
+            &take,
+            RenderMode::Regenerate,
+            None,
+            &ProjectSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(d.duration_s, 5, "7 is as near 5 as 9; the cheaper wins");
+        assert!(d.missing.iter().any(|m| m.contains("7 s requested as 5 s")));
+    }
+
+    #[test]
+    fn a_bare_file_name_gives_the_prompt_and_the_frame_gives_the_ratio() {
+        let d = build_request(
+            &bare_take(),
+            RenderMode::Regenerate,
+            None,
+            &ProjectSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(d.prompt.as_deref(), Some("SH010 neon alley flash"));
+        assert_eq!(d.aspect_ratio.as_deref(), Some("16:9"));
+        assert!(d.missing.iter().any(|m| m.contains("frame size")));
+    }
+
+    #[test]
+    fn resolutions_are_checked_per_mode() {
+        let s = ProjectSettings::default();
+        let take = bare_take();
+        assert_eq!(
+            build_request(&take, RenderMode::Regenerate, Some("8k"), &s).unwrap_err(),
+            BodyError::UnknownResolution("8k".into())
+        );
+        assert_eq!(
+            build_request(&take, RenderMode::Upscale, Some("720p"), &s).unwrap_err(),
+            BodyError::UpscaleResolution("720p".into())
+        );
+        let upscale = build_request(&take, RenderMode::Upscale, None, &s).unwrap();
+        assert_eq!(
+            upscale.resolution, "4k",
+            "the 720p default cannot be upscaled to"
+        );
+        let take = TakeFacts {
+            resolution: Some("720p".into()),
+            ..take
+        };
+        assert!(matches!(
+            build_request(&take, RenderMode::Modify, Some("1080p"), &s),
+            Err(BodyError::ModifyResolution { .. })
+        ));
+        let modify = build_request(&take, RenderMode::Modify, Some("720P"), &s).unwrap();
+        assert_eq!(modify.resolution, "720p");
+    }
+}

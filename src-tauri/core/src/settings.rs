@@ -1,0 +1,160 @@
+//! Project settings: pricing table, render defaults, frame-rate fallback, budget and shot-code
+//! pattern, stored as JSON in `projects.settings_json`.
+//!
+//! Owns the value, its defaults, validation and (de)serialisation. What each setting does is
+//! up to its reader (`pricing`, `render::body`, ingest). A missing field reads as its default,
+//! so older settings keep working as fields are added; malformed JSON is an error, never
+//! silently replaced by defaults (that would lose the user's prices and budget).
+
+use crate::catalog::{log_event, CatalogError};
+use crate::domain::{ProjectId, Rate, RenderMode};
+use crate::pricing::PricingTable;
+use crate::render::body::RESOLUTIONS;
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+/// A project's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProjectSettings {
+    /// What Luma charges, as the project believes it.
+    pub pricing: PricingTable,
+    /// How an approved Flash take is promoted when the user does not say (default regenerate).
+    pub default_mode: RenderMode,
+    /// Resolution of a promoted render when the user does not say (default `720p`).
+    pub default_resolution: String,
+    /// Frame rate assumed for a clip whose container does not say (default 24).
+    pub fps_fallback: Rate,
+    /// Credits the project may spend; approving past it warns, never refuses.
+    pub budget: Option<i64>,
+    /// A custom shot-code pattern for file names; `None` uses the built-in one.
+    pub shot_code_pattern: Option<String>,
+}
+
+impl Default for ProjectSettings {
+    fn default() -> Self {
+        ProjectSettings {
+            pricing: PricingTable::default(),
+            default_mode: RenderMode::Regenerate,
+            default_resolution: "720p".to_owned(),
+            fps_fallback: Rate { num: 24, den: 1 },
+            budget: None,
+            shot_code_pattern: None,
+        }
+    }
+}
+
+impl ProjectSettings {
+    /// Checks what can be checked without context: no negative price or budget, a
+    /// resolution Luma renders at, a usable fps fallback.
+    pub fn validate(&self) -> Result<(), CatalogError> {
+        let p = &self.pricing;
+        let rates = [
+            ("Flash credits per second", p.flash_per_second),
+            ("Standard credits per second", p.standard_per_second),
+            ("4K upscale credits", p.upscale_4k),
+            ("budget", self.budget.unwrap_or(0)),
+        ];
+        if let Some((what, value)) = rates.iter().find(|(_, v)| *v < 0) {
+            return Err(CatalogError::Invalid(format!(
+                "the {what} cannot be negative (got {value})"
+            )));
+        }
+        if !(p.usd_per_second.is_finite() && p.usd_per_second >= 0.0) {
+            return Err(CatalogError::Invalid(format!(
+                "the API price per second must be a number ≥ 0 (got {})",
+                p.usd_per_second
+            )));
+        }
+        if !RESOLUTIONS.contains(&self.default_resolution.as_str()) {
+            return Err(CatalogError::Invalid(format!(
+                "the default resolution '{}' is not one Luma renders at (use one of {})",
+                self.default_resolution,
+                RESOLUTIONS.join(", ")
+            )));
+        }
+        if Rate::new(self.fps_fallback.num, self.fps_fallback.den) != Some(self.fps_fallback) {
+            return Err(CatalogError::Invalid(format!(
+                "the fallback frame rate {}/{} must be positive and in lowest terms",
+                self.fps_fallback.num, self.fps_fallback.den
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a project's settings; fields absent from the stored JSON take their defaults.
+pub fn load_settings(
+    conn: &Connection,
+    project_id: ProjectId,
+) -> Result<ProjectSettings, CatalogError> {
+    let json: String = conn
+        .query_row(
+            "SELECT settings_json FROM projects WHERE id = ?1",
+            [project_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CatalogError::NotFound(format!("project {project_id} not found")))?;
+    serde_json::from_str(&json).map_err(|e| {
+        CatalogError::Invalid(format!(
+            "the settings of project {project_id} cannot be read ({e}); fix them in the settings dialog or reset them"
+        ))
+    })
+}
+
+/// Validates and stores a project's settings, logging the change in the event log.
+pub fn save_settings(
+    tx: &Transaction<'_>,
+    project_id: ProjectId,
+    settings: &ProjectSettings,
+) -> Result<(), CatalogError> {
+    settings.validate()?;
+    let json = serde_json::to_value(settings)
+        .map_err(|e| CatalogError::Invalid(format!("settings cannot be stored: {e}")))?;
+    let changed = tx.execute(
+        "UPDATE projects SET settings_json = ?2 WHERE id = ?1",
+        rusqlite::params![project_id, json.to_string()],
+    )?;
+    if changed == 0 {
+        return Err(CatalogError::NotFound(format!(
+            "project {project_id} not found"
+        )));
+    }
+    log_event(tx, project_id, "settings_saved", None, None, None, &json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_object_reads_as_the_defaults() {
+        let s: ProjectSettings = serde_json::from_str("{}").unwrap();
+        assert_eq!(s, ProjectSettings::default());
+        assert_eq!(s.pricing.flash_per_second, 11);
+        assert_eq!(s.default_resolution, "720p");
+    }
+
+    #[test]
+    fn a_partial_pricing_table_keeps_the_other_defaults() {
+        let s: ProjectSettings =
+            serde_json::from_str(r#"{"pricing":{"standard_per_second":40},"budget":1000}"#)
+                .unwrap();
+        assert_eq!(s.pricing.standard_per_second, 40);
+        assert_eq!(s.pricing.flash_per_second, 11);
+        assert_eq!(s.budget, Some(1000));
+    }
+
+    #[test]
+    fn negative_prices_and_unknown_resolutions_are_refused() {
+        let mut s = ProjectSettings::default();
+        s.pricing.flash_per_second = -1;
+        assert!(s.validate().unwrap_err().to_string().contains("Flash"));
+        let s = ProjectSettings {
+            default_resolution: "8k".into(),
+            ..ProjectSettings::default()
+        };
+        assert!(s.validate().unwrap_err().to_string().contains("'8k'"));
+    }
+}

@@ -1,0 +1,86 @@
+// Display formatting shared by the screens: credits, durations, sizes, rates, and the
+// user-facing wording of backend error codes. Pure functions.
+
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { TakeDto } from './bindings/TakeDto';
+import type { FrameRate } from './timecode';
+
+/** Resolutions a Ray2 render request can ask for. */
+export const RENDER_RESOLUTIONS: readonly string[] = ['540p', '720p', '1080p', '4k'];
+
+/** Credits as a whole number with thousands separators ("1,234 cr"). */
+export function formatCredits(credits: number | null | undefined): string {
+  if (credits === null || credits === undefined) return '—';
+  return `${Math.round(credits).toLocaleString('en-US')} cr`;
+}
+
+/** Seconds with one decimal ("5.0 s"), or a dash when unknown. */
+export function formatSeconds(seconds: number | null | undefined): string {
+  return seconds === null || seconds === undefined ? '—' : `${seconds.toFixed(1)} s`;
+}
+
+/** "1280×720" or a dash. */
+export function formatSize(take: Pick<TakeDto, 'width' | 'height'>): string {
+  return take.width && take.height ? `${take.width}×${take.height}` : '—';
+}
+
+/** "23.976 fps" from the exact rational, or a dash. */
+export function formatFps(take: Pick<TakeDto, 'fpsNum' | 'fpsDen'>): string {
+  if (!take.fpsNum || !take.fpsDen) return '—';
+  const value = take.fpsNum / take.fpsDen;
+  return `${Number.isInteger(value) ? value : value.toFixed(3)} fps`;
+}
+
+/** A take's exact rate, or null when the container did not say. */
+export function takeRate(take: Pick<TakeDto, 'fpsNum' | 'fpsDen'>): FrameRate | null {
+  return take.fpsNum && take.fpsDen ? { num: take.fpsNum, den: take.fpsDen } : null;
+}
+
+/** Parses "24" or "24000/1001" (the settings' fps fallback); null when malformed. */
+export function parseRate(text: string | null | undefined): FrameRate | null {
+  const m = /^\s*(\d+)(?:\s*\/\s*(\d+))?\s*$/.exec(text ?? '');
+  if (!m) return null;
+  const num = Number(m[1]);
+  const den = m[2] === undefined ? 1 : Number(m[2]);
+  return num > 0 && den > 0 ? { num, den } : null;
+}
+
+/** What to tell the user before the backend's own message, per error code. */
+export function errorPrefix(code: ErrorCode): string {
+  switch (code) {
+    case 'notFound':
+      return 'Not found';
+    case 'invalid':
+      return 'Not accepted';
+    case 'conflict':
+      return 'Conflict';
+    case 'locked':
+      return 'Library busy';
+    case 'newerLibrary':
+      return 'Library from a newer Takeboard';
+    case 'io':
+      return 'File error';
+    case 'provider':
+      return 'Render service';
+    case 'budget':
+      return 'Budget';
+    case 'internal':
+      return 'Unexpected error';
+  }
+}
+
+/** Why a <video> could not play, from its MediaError code. */
+export function mediaErrorText(code: number | undefined): string {
+  switch (code) {
+    case 1:
+      return 'Playback aborted.';
+    case 2:
+      return 'Network error while reading the file from the media server.';
+    case 3:
+      return 'The file could not be decoded (corrupt or truncated?).';
+    case 4:
+      return 'This file cannot be played (unsupported format, or not a video).';
+    default:
+      return 'The file could not be played.';
+  }
+}

@@ -1,0 +1,143 @@
+// The UI's only door to the backend: typed wrappers over Tauri `invoke` for every command
+// of the IPC contract (/work/wt/IPC.md), the `library-changed` event, and the two native
+// dialogs. Components never import @tauri-apps/* themselves. Every failure is rethrown as
+// an `IpcFailure` carrying the contract's error `code` and the command name.
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { open as openDialog, save as saveDialog } from '@tauri-apps/plugin-dialog';
+import type { AppInfo } from './bindings/AppInfo';
+import type { ApprovalDto } from './bindings/ApprovalDto';
+import type { CreditsDto } from './bindings/CreditsDto';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { ExportFormat } from './bindings/ExportFormat';
+import type { ExportRequestsDto } from './bindings/ExportRequestsDto';
+import type { LibraryEvent } from './bindings/LibraryEvent';
+import type { PlaceholderMode } from './bindings/PlaceholderMode';
+import type { RenderMode } from './bindings/RenderMode';
+import type { RequestDto } from './bindings/RequestDto';
+import type { SettingsDto } from './bindings/SettingsDto';
+import type { ShotDto } from './bindings/ShotDto';
+import type { TakeDto } from './bindings/TakeDto';
+import type { TimelineExportDto } from './bindings/TimelineExportDto';
+
+/** The name of the backend's change notification. */
+export const LIBRARY_CHANGED = 'library-changed';
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'notFound',
+  'invalid',
+  'conflict',
+  'locked',
+  'newerLibrary',
+  'io',
+  'provider',
+  'budget',
+  'internal',
+];
+
+/** A failed backend call: the contract's error code, its message, and which command. */
+export class IpcFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly command: string,
+  ) {
+    super(message);
+    this.name = 'IpcFailure';
+  }
+}
+
+/** Normalises whatever `invoke` rejected with into an IpcFailure. */
+export function toFailure(command: string, raw: unknown): IpcFailure {
+  if (raw instanceof IpcFailure) return raw;
+  if (raw && typeof raw === 'object' && 'message' in raw) {
+    const { code, message } = raw as { code?: unknown; message?: unknown };
+    const known = ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'internal';
+    return new IpcFailure(known, String(message), command);
+  }
+  return new IpcFailure('internal', typeof raw === 'string' ? raw : String(raw), command);
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    throw toFailure(command, raw);
+  }
+}
+
+/** Statuses `set_status` accepts (approval and finals have their own commands). */
+export type SettableStatus = 'unreviewed' | 'selected' | 'hold' | 'rejected';
+
+/** Options of `approve_take`; omitted fields take the project's defaults. */
+export interface ApproveOptions {
+  mode?: RenderMode;
+  resolution?: string;
+}
+
+/** Arguments of `export_timeline`. */
+export interface TimelineExport {
+  format: ExportFormat;
+  dest: string;
+  shotIds: number[] | null;
+  placeholders: PlaceholderMode;
+  start: string | null;
+}
+
+/** Typed wrappers, one per command of the contract. */
+export const backend = {
+  appInfo: () => call<AppInfo>('app_info'),
+  openFolder: (path: string) => call<AppInfo>('open_folder', { path }),
+  listShots: () => call<ShotDto[]>('list_shots'),
+  listTakes: (shotId: number) => call<TakeDto[]>('list_takes', { shotId }),
+  setStatus: (takeId: number, status: SettableStatus) => call<TakeDto>('set_status', { takeId, status }),
+  approveTake: (takeId: number, options: ApproveOptions = {}) =>
+    call<ApprovalDto>('approve_take', { takeId, ...options }),
+  unapproveTake: (takeId: number) => call<TakeDto>('unapprove_take', { takeId }),
+  markFinal: (takeId: number) => call<TakeDto>('mark_final', { takeId }),
+  setTrim: (takeId: number, trimIn: number | null, trimOut: number | null) =>
+    call<TakeDto>('set_trim', { takeId, trimIn, trimOut }),
+  addNote: (takeId: number, frame: number, text: string) => call<TakeDto>('add_note', { takeId, frame, text }),
+  moveTake: (takeId: number, shotCode: string) => call<TakeDto>('move_take', { takeId, shotCode }),
+  renameShot: (shotId: number, name: string) => call<ShotDto>('rename_shot', { shotId, name }),
+  reorderShot: (shotId: number, position: number) => call<ShotDto[]>('reorder_shot', { shotId, position }),
+  listRequests: () => call<RequestDto[]>('list_requests'),
+  cancelRequest: (requestId: number) => call<RequestDto>('cancel_request', { requestId }),
+  exportRequests: (dest: string) => call<ExportRequestsDto>('export_requests', { dest }),
+  submitRequests: () => call<RequestDto[]>('submit_requests'),
+  credits: () => call<CreditsDto>('credits'),
+  getSettings: () => call<SettingsDto>('get_settings'),
+  saveSettings: (settings: SettingsDto, apiKey?: string) =>
+    call<SettingsDto>('save_settings', apiKey === undefined ? { settings } : { settings, apiKey }),
+  exportTimeline: (request: TimelineExport) => call<TimelineExportDto>('export_timeline', { ...request }),
+};
+
+/** Calls `handler` for every `library-changed` event; resolves to the unsubscribe function. */
+export function onLibraryChanged(handler: (event: LibraryEvent) => void): Promise<UnlistenFn> {
+  return listen<LibraryEvent>(LIBRARY_CHANGED, (e) => handler(e.payload));
+}
+
+/** Native folder picker; null when the user cancels. */
+export async function pickFolder(): Promise<string | null> {
+  try {
+    const picked = await openDialog({ directory: true, multiple: false, title: 'Watch a folder of takes' });
+    return typeof picked === 'string' ? picked : null;
+  } catch (raw) {
+    throw toFailure('plugin:dialog|open', raw);
+  }
+}
+
+/** Native save dialog for a file of the given extension; null when the user cancels. */
+export async function pickSaveFile(defaultName: string, filterName: string, extension: string): Promise<string | null> {
+  try {
+    return await saveDialog({ defaultPath: defaultName, filters: [{ name: filterName, extensions: [extension] }] });
+  } catch (raw) {
+    throw toFailure('plugin:dialog|save', raw);
+  }
+}
+
+/** The URL a take's video plays from: the loopback media server, with the launch token. */
+export function mediaUrl(app: Pick<AppInfo, 'mediaBaseUrl' | 'mediaToken'>, take: Pick<TakeDto, 'mediaPath'>): string {
+  return `${app.mediaBaseUrl}${take.mediaPath}?t=${encodeURIComponent(app.mediaToken)}`;
+}
