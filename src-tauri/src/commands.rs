@@ -5,40 +5,53 @@
 //! picked in a native dialog. They run off the main thread (`async`), so a long scan or
 //! export never freezes the window.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use tauri::State;
+use takeboard_core::catalog::{projects, shots, takes, Catalog, CatalogError};
+use takeboard_core::domain::{ProjectId, ShotState, TakeId};
+use takeboard_core::ingest;
+use takeboard_core::pricing;
+use takeboard_core::render::key;
+use takeboard_core::review::{self, ApproveOptions};
+use takeboard_core::settings;
+use tauri::{AppHandle, Runtime, State};
 
+use crate::events;
 use crate::ipc::{
-    AppInfo, ApprovalDto, CreditsDto, ErrorCode, ExportRequestsResult, ExportTimelineResult,
-    IpcError, PlaceholderPolicy, RenderMode, RequestDto, SettingsDto, ShotDto, TakeDto, TakeStatus,
-    TimelineFormat,
+    AppInfo, ApprovalDto, CreditsDto, ErrorCode, ExportFormat, ExportRequestsDto, IpcError,
+    PlaceholderMode, RequestDto, SettingsDto, ShotDto, TakeDto, TakeStatus, TimelineExportDto,
 };
-use crate::state::AppState;
+use crate::state::{ingest_config, AppState};
 
-/// The error of a command whose core call has not landed yet.
-// TODO(core-merge): every caller of this goes once the lead's catalog/ingest/review API is
-// merged; it exists so the UI can be built against the full command list today.
+/// The error of a command whose core call is not wired yet.
+// TODO(core-merge): export_requests, submit_requests and export_timeline still use this;
+// their core APIs (render::outbox, export) landed late and are not wired in this shell yet.
 fn not_wired(command: &str) -> IpcError {
     IpcError::new(
         ErrorCode::Internal,
-        format!(
-            "{command} is not available in this build yet (the core API it calls has not landed)"
-        ),
+        format!("{command} is not available in this build yet"),
     )
 }
 
-/// The open library, the media server's address and token, the app version.
-#[tauri::command(async)]
-pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
+/// The current project's name and folders plus the media server's address.
+fn app_info_of(state: &AppState) -> Result<AppInfo, IpcError> {
     let project = state.project()?;
-    state.with_catalog(|_catalog| {
-        // TODO(core-merge): project name and folders from catalog::projects.
-        let project_name: Option<String> = project.map(|id| format!("project {id}"));
+    state.with_catalog(|cat| {
+        let (project_name, folders) = match project {
+            Some(id) => (
+                Some(projects::project(cat.conn(), id)?.name),
+                projects::folders(cat.conn(), id)?
+                    .into_iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        };
         Ok(AppInfo {
             library_path: state.library_path().display().to_string(),
             project_name,
-            folders: Vec::new(),
+            folders,
             media_base_url: state.media().base_url(),
             media_token: state.media().token().to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -46,26 +59,109 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     })
 }
 
+/// Adds `folder` to the current project (or the library's only project, or a new one
+/// named after the folder), scans it, and watches the project's folders with changes
+/// going to the window. Shared by the `open_folder` command and `--folder` at launch.
+pub fn open_folder_in<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    folder: &Path,
+) -> Result<AppInfo, IpcError> {
+    let canon = ingest::canonical_folder(folder)?;
+    let current = state.project()?;
+    let project = state.with_catalog(|cat| {
+        let name = match current {
+            Some(id) => projects::project(cat.conn(), id)?.name,
+            None => match projects::projects(cat.conn())?.as_slice() {
+                [only] => only.name.clone(),
+                _ => canon
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "Default".to_owned()),
+            },
+        };
+        let library = cat.path().to_owned();
+        Ok(cat.write(|tx| -> Result<ProjectId, CatalogError> {
+            let p = projects::ensure_project(tx, &name)?;
+            projects::add_folder(tx, p.id, &canon, &library)?;
+            Ok(p.id)
+        })?)
+    })?;
+    let cfg = ingest_config();
+    ingest::reconcile_project(&state.shared_catalog()?, project, &cfg, cfg.settle * 2)?;
+    state.watch_project(project, events::library_changed_sink(app.clone()))?;
+    app_info_of(state)
+}
+
+fn take_dto(cat: &Catalog, take_id: TakeId) -> Result<TakeDto, IpcError> {
+    let conn = cat.conn();
+    let row = takes::take(conn, take_id)?;
+    let pricing = settings::load_settings(conn, row.project_id)?.pricing;
+    Ok(TakeDto::new(&row, review::notes(conn, take_id)?, &pricing))
+}
+
+fn shot_dtos(cat: &Catalog, project: ProjectId) -> Result<Vec<ShotDto>, IpcError> {
+    let conn = cat.conn();
+    let all_takes = takes::takes(conn, project, None)?;
+    let states: HashMap<i64, ShotState> = review::shot_states(conn, project)?.into_iter().collect();
+    let credits = pricing::credits(conn, project)?;
+    Ok(shots::shots(conn, project)?
+        .iter()
+        .map(|shot| {
+            ShotDto::new(
+                shot,
+                &all_takes,
+                states
+                    .get(&shot.id)
+                    .copied()
+                    .unwrap_or(ShotState::Exploring),
+                credits.per_shot.iter().find(|c| c.shot_id == shot.id),
+            )
+        })
+        .collect())
+}
+
+fn shot_code(cat: &Catalog, shot_id: i64) -> Result<(ProjectId, String), IpcError> {
+    let shot = shots::shot(cat.conn(), shot_id)?;
+    Ok((shot.project_id, shot.code))
+}
+
+/// The open library, the media server's address and token, the app version.
+#[tauri::command(async)]
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
+    app_info_of(&state)
+}
+
 /// Adds the folder the user picked to the current project (creating a project named after
 /// it if none), scans it and starts watching it.
 #[tauri::command(async)]
-pub fn open_folder(state: State<'_, AppState>, path: PathBuf) -> Result<AppInfo, IpcError> {
-    let _ = (&state, path);
-    Err(not_wired("open_folder"))
+pub fn open_folder<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: PathBuf,
+) -> Result<AppInfo, IpcError> {
+    open_folder_in(&app, &state, &path)
 }
 
 /// The current project's shots, in order.
 #[tauri::command(async)]
 pub fn list_shots(state: State<'_, AppState>) -> Result<Vec<ShotDto>, IpcError> {
-    let _ = &state;
-    Err(not_wired("list_shots"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| shot_dtos(cat, project))
 }
 
 /// A shot's takes.
 #[tauri::command(async)]
 pub fn list_takes(state: State<'_, AppState>, shot_id: i64) -> Result<Vec<TakeDto>, IpcError> {
-    let _ = (&state, shot_id);
-    Err(not_wired("list_takes"))
+    state.with_catalog(|cat| {
+        let conn = cat.conn();
+        let shot = shots::shot(conn, shot_id)?;
+        let pricing = settings::load_settings(conn, shot.project_id)?.pricing;
+        takes::takes(conn, shot.project_id, Some(shot_id))?
+            .iter()
+            .map(|row| Ok(TakeDto::new(row, review::notes(conn, row.id)?, &pricing)))
+            .collect()
+    })
 }
 
 /// Marks a take unreviewed, selected, hold or rejected.
@@ -75,8 +171,10 @@ pub fn set_status(
     take_id: i64,
     status: TakeStatus,
 ) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id, status);
-    Err(not_wired("set_status"))
+    state.with_catalog(|cat| {
+        review::set_status(cat, take_id, status.into())?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Approves a take: one render request for a Flash take, final for a Standard one.
@@ -84,25 +182,39 @@ pub fn set_status(
 pub fn approve_take(
     state: State<'_, AppState>,
     take_id: i64,
-    mode: Option<RenderMode>,
+    mode: Option<crate::ipc::RenderMode>,
     resolution: Option<String>,
 ) -> Result<ApprovalDto, IpcError> {
-    let _ = (&state, take_id, mode, resolution);
-    Err(not_wired("approve_take"))
+    state.with_catalog(|cat| {
+        let options = ApproveOptions {
+            mode: mode.map(Into::into),
+            resolution,
+        };
+        let approval = review::approve(cat, take_id, options)?;
+        Ok(ApprovalDto {
+            take: take_dto(cat, take_id)?,
+            request: approval.request.map(RequestDto::from),
+            budget_warning: approval.budget_warning,
+        })
+    })
 }
 
 /// Withdraws an approval (cancelling its queued request).
 #[tauri::command(async)]
 pub fn unapprove_take(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id);
-    Err(not_wired("unapprove_take"))
+    state.with_catalog(|cat| {
+        review::unapprove(cat, take_id)?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Marks a take as its shot's final take.
 #[tauri::command(async)]
 pub fn mark_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id);
-    Err(not_wired("mark_final"))
+    state.with_catalog(|cat| {
+        review::mark_final(cat, take_id)?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Sets or clears a take's in/out points (frames).
@@ -113,8 +225,20 @@ pub fn set_trim(
     trim_in: Option<i64>,
     trim_out: Option<i64>,
 ) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id, trim_in, trim_out);
-    Err(not_wired("set_trim"))
+    let frame = |f: i64| {
+        u64::try_from(f).map_err(|_| {
+            IpcError::new(
+                ErrorCode::Invalid,
+                format!("a trim point cannot be negative ({f})"),
+            )
+        })
+    };
+    let trim_in = trim_in.map(frame).transpose()?;
+    let trim_out = trim_out.map(frame).transpose()?;
+    state.with_catalog(|cat| {
+        review::set_trim(cat, take_id, trim_in, trim_out)?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Adds a note anchored to a frame.
@@ -125,8 +249,16 @@ pub fn add_note(
     frame: i64,
     text: String,
 ) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id, frame, text);
-    Err(not_wired("add_note"))
+    let frame = u64::try_from(frame).map_err(|_| {
+        IpcError::new(
+            ErrorCode::Invalid,
+            format!("a note's frame cannot be negative ({frame})"),
+        )
+    })?;
+    state.with_catalog(|cat| {
+        review::add_note(cat, take_id, frame, &text)?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Moves a take to the shot with `shot_code` (created if needed).
@@ -136,8 +268,10 @@ pub fn move_take(
     take_id: i64,
     shot_code: String,
 ) -> Result<TakeDto, IpcError> {
-    let _ = (&state, take_id, shot_code);
-    Err(not_wired("move_take"))
+    state.with_catalog(|cat| {
+        cat.move_take(take_id, &shot_code)?;
+        take_dto(cat, take_id)
+    })
 }
 
 /// Renames a shot.
@@ -147,33 +281,46 @@ pub fn rename_shot(
     shot_id: i64,
     name: String,
 ) -> Result<ShotDto, IpcError> {
-    let _ = (&state, shot_id, name);
-    Err(not_wired("rename_shot"))
+    state.with_catalog(|cat| {
+        let (project, code) = shot_code(cat, shot_id)?;
+        cat.rename_shot(project, &code, &name)?;
+        shot_dtos(cat, project)?
+            .into_iter()
+            .find(|s| s.id == shot_id)
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, format!("no shot with id {shot_id}")))
+    })
 }
 
-/// Moves a shot to `position` in the shot list; returns the new order.
+/// Moves a shot to the 1-based `position` in the shot list; returns the new order.
 #[tauri::command(async)]
 pub fn reorder_shot(
     state: State<'_, AppState>,
     shot_id: i64,
     position: i64,
 ) -> Result<Vec<ShotDto>, IpcError> {
-    let _ = (&state, shot_id, position);
-    Err(not_wired("reorder_shot"))
+    state.with_catalog(|cat| {
+        let (project, code) = shot_code(cat, shot_id)?;
+        cat.reorder_shot(project, &code, position)?;
+        shot_dtos(cat, project)
+    })
 }
 
 /// The project's render requests.
 #[tauri::command(async)]
 pub fn list_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
-    let _ = &state;
-    Err(not_wired("list_requests"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        Ok(review::requests(cat.conn(), project)?
+            .into_iter()
+            .map(RequestDto::from)
+            .collect())
+    })
 }
 
 /// Cancels a queued request.
 #[tauri::command(async)]
 pub fn cancel_request(state: State<'_, AppState>, request_id: i64) -> Result<RequestDto, IpcError> {
-    let _ = (&state, request_id);
-    Err(not_wired("cancel_request"))
+    state.with_catalog(|cat| Ok(review::cancel_request(cat, request_id)?.into()))
 }
 
 /// Writes the queued requests as Luma API bodies to `dest` (picked in the save dialog).
@@ -181,7 +328,7 @@ pub fn cancel_request(state: State<'_, AppState>, request_id: i64) -> Result<Req
 pub fn export_requests(
     state: State<'_, AppState>,
     dest: PathBuf,
-) -> Result<ExportRequestsResult, IpcError> {
+) -> Result<ExportRequestsDto, IpcError> {
     let _ = (&state, dest);
     Err(not_wired("export_requests"))
 }
@@ -196,15 +343,21 @@ pub fn submit_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, Ip
 /// Credits spent and pending, per project and per shot.
 #[tauri::command(async)]
 pub fn credits(state: State<'_, AppState>) -> Result<CreditsDto, IpcError> {
-    let _ = &state;
-    Err(not_wired("credits"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| Ok(pricing::credits(cat.conn(), project)?.into()))
 }
 
 /// The project's settings.
 #[tauri::command(async)]
 pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsDto, IpcError> {
-    let _ = &state;
-    Err(not_wired("get_settings"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        let current = settings::load_settings(cat.conn(), project)?;
+        Ok(SettingsDto::new(
+            &current,
+            key::saved_key(cat.path()).is_some(),
+        ))
+    })
 }
 
 /// Saves the project's settings and, when given, the provider API key.
@@ -214,20 +367,35 @@ pub fn save_settings(
     settings: SettingsDto,
     api_key: Option<String>,
 ) -> Result<SettingsDto, IpcError> {
-    let _ = (&state, settings, api_key);
-    Err(not_wired("save_settings"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        let updated = settings.apply_to(settings::load_settings(cat.conn(), project)?)?;
+        cat.write(|tx| settings::save_settings(tx, project, &updated))?;
+        if let Some(api_key) = api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            key::save_key(cat.path(), api_key).map_err(|e| {
+                IpcError::new(
+                    ErrorCode::Io,
+                    format!("the API key could not be saved: {e}"),
+                )
+            })?;
+        }
+        Ok(SettingsDto::new(
+            &updated,
+            key::saved_key(cat.path()).is_some(),
+        ))
+    })
 }
 
 /// Exports the shot list as a timeline to `dest` (picked in the save dialog).
 #[tauri::command(async)]
 pub fn export_timeline(
     state: State<'_, AppState>,
-    format: TimelineFormat,
+    format: ExportFormat,
     dest: PathBuf,
     shot_ids: Option<Vec<i64>>,
-    placeholders: PlaceholderPolicy,
+    placeholders: PlaceholderMode,
     start: Option<String>,
-) -> Result<ExportTimelineResult, IpcError> {
+) -> Result<TimelineExportDto, IpcError> {
     let _ = (&state, format, dest, shot_ids, placeholders, start);
     Err(not_wired("export_timeline"))
 }

@@ -9,8 +9,13 @@
 //! `number` there (ids and frame counts stay far below 2^53).
 
 use serde::{Deserialize, Serialize};
-use takeboard_core::catalog::CatalogError;
-use takeboard_core::domain;
+use takeboard_core::catalog::{CatalogError, ShotRow, TakeRow};
+use takeboard_core::domain::{self, Presence};
+use takeboard_core::ingest::{IngestError, IngestEvent};
+use takeboard_core::media_server::MediaServer;
+use takeboard_core::pricing::{whole_seconds, CreditsReport, PricingTable};
+use takeboard_core::review::{Note, RenderRequest, ReviewError};
+use takeboard_core::settings::ProjectSettings;
 use ts_rs::TS;
 
 /// What kind of failure a command met. The UI switches on this, never on the message.
@@ -58,15 +63,52 @@ impl IpcError {
     }
 }
 
+fn catalog_code(e: &CatalogError) -> ErrorCode {
+    match e {
+        CatalogError::NewerSchema { .. } => ErrorCode::NewerLibrary,
+        CatalogError::Locked(_) => ErrorCode::Locked,
+        CatalogError::Corrupt { .. } | CatalogError::Open { .. } => ErrorCode::Io,
+        CatalogError::NotFound(_) => ErrorCode::NotFound,
+        CatalogError::Invalid(_) => ErrorCode::Invalid,
+        CatalogError::Sqlite(_) => ErrorCode::Internal,
+    }
+}
+
 impl From<CatalogError> for IpcError {
     fn from(e: CatalogError) -> IpcError {
+        IpcError::new(catalog_code(&e), e.to_string())
+    }
+}
+
+impl From<ReviewError> for IpcError {
+    fn from(e: ReviewError) -> IpcError {
         let code = match &e {
-            CatalogError::NewerSchema { .. } => ErrorCode::NewerLibrary,
-            CatalogError::Locked(_) => ErrorCode::Locked,
-            CatalogError::Corrupt { .. } | CatalogError::Open { .. } => ErrorCode::Io,
-            CatalogError::NotFound(_) => ErrorCode::NotFound,
-            CatalogError::Invalid(_) => ErrorCode::Invalid,
-            CatalogError::Sqlite(_) => ErrorCode::Internal,
+            ReviewError::TakeNotFound(_)
+            | ReviewError::ShotNotFound(_)
+            | ReviewError::RequestNotFound(_) => ErrorCode::NotFound,
+            ReviewError::NotApprovable { .. }
+            | ReviewError::UseApprove(_)
+            | ReviewError::InvalidTrim(_)
+            | ReviewError::InvalidNote(_)
+            | ReviewError::Body(_) => ErrorCode::Invalid,
+            ReviewError::AlreadySubmitted { .. } | ReviewError::NotCancellable { .. } => {
+                ErrorCode::Conflict
+            }
+            ReviewError::Catalog(inner) => {
+                return IpcError::new(catalog_code(inner), e.to_string())
+            }
+            ReviewError::Sqlite(_) => ErrorCode::Internal,
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+impl From<IngestError> for IpcError {
+    fn from(e: IngestError) -> IpcError {
+        let code = match &e {
+            IngestError::Catalog(inner) => catalog_code(inner),
+            IngestError::FolderMissing(_) => ErrorCode::NotFound,
+            IngestError::ReadDir { .. } | IngestError::Watch { .. } => ErrorCode::Io,
         };
         IpcError::new(code, e.to_string())
     }
@@ -343,8 +385,8 @@ pub struct TakeDto {
     pub trim_out: Option<i64>,
     /// Notes, by frame.
     pub notes: Vec<NoteDto>,
-    /// What this take cost.
-    pub credits: f64,
+    /// What this take cost, when its duration and origin are known.
+    pub credits: Option<f64>,
     /// `/media/<id>`: the UI builds `${mediaBaseUrl}${mediaPath}?t=${mediaToken}`.
     pub media_path: String,
 }
@@ -367,8 +409,8 @@ pub struct RequestDto {
     pub model: String,
     /// Requested resolution.
     pub resolution: String,
-    /// Requested duration in seconds.
-    pub duration_s: i64,
+    /// Requested duration in seconds, when known.
+    pub duration_s: Option<i64>,
     /// Estimated credits.
     pub credits_estimate: f64,
     /// Where it is.
@@ -452,7 +494,7 @@ pub struct SettingsDto {
 /// Where `export_requests` wrote the request bodies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct ExportRequestsResult {
+pub struct ExportRequestsDto {
     /// The written file.
     pub path: String,
     /// How many requests it holds.
@@ -462,7 +504,7 @@ pub struct ExportRequestsResult {
 /// Timeline formats Premiere imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-pub enum TimelineFormat {
+pub enum ExportFormat {
     /// Final Cut Pro 7 XML (xmeml), the default.
     Fcp7xml,
     /// CMX3600 EDL.
@@ -476,7 +518,7 @@ pub enum TimelineFormat {
 /// What to put on the timeline for a shot without an approved or final take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-pub enum PlaceholderPolicy {
+pub enum PlaceholderMode {
     /// A placeholder clip (its best take, marked).
     Include,
     /// A gap of the shot's length.
@@ -488,7 +530,7 @@ pub enum PlaceholderPolicy {
 /// Where `export_timeline` wrote the timeline and what it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct ExportTimelineResult {
+pub struct TimelineExportDto {
     /// The written file.
     pub path: String,
     /// Clips placed.
@@ -531,6 +573,204 @@ pub struct LibraryEvent {
     pub request_id: Option<i64>,
 }
 
+impl ShotDto {
+    /// A shot's row with its takes (`takes` may hold other shots' takes), derived state
+    /// and credits.
+    pub fn new(
+        shot: &ShotRow,
+        takes: &[TakeRow],
+        state: domain::ShotState,
+        credits: Option<&takeboard_core::pricing::ShotCredits>,
+    ) -> ShotDto {
+        let own: Vec<&TakeRow> = takes.iter().filter(|t| t.shot_id == shot.id).collect();
+        let count = |pred: &dyn Fn(&TakeRow) -> bool| own.iter().filter(|t| pred(t)).count() as i64;
+        ShotDto {
+            id: shot.id,
+            code: shot.code.clone(),
+            name: shot.name.clone(),
+            position: shot.position,
+            state: state.into(),
+            take_count: own.len() as i64,
+            missing_count: count(&|t| t.presence == Presence::Missing),
+            approved_take_id: own
+                .iter()
+                .find(|t| t.status == domain::TakeStatus::Approved)
+                .map(|t| t.id),
+            final_take_id: own.iter().find(|t| t.is_final).map(|t| t.id),
+            credits_spent: credits.map_or(0.0, |c| c.spent as f64),
+            credits_pending: credits.map_or(0.0, |c| c.pending as f64),
+        }
+    }
+}
+
+impl TakeDto {
+    /// A take's row with its notes, priced with the project's table.
+    pub fn new(take: &TakeRow, notes: Vec<Note>, pricing: &PricingTable) -> TakeDto {
+        let media = take.media.as_ref();
+        TakeDto {
+            id: take.id,
+            shot_id: take.shot_id,
+            file_name: take
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: take.path.display().to_string(),
+            origin: take.origin.into(),
+            status: take.status.into(),
+            is_final: take.is_final,
+            duration_s: media.map(|m| m.duration_s),
+            frames: media.map(|m| m.frames as i64),
+            fps: media.map(|m| m.fps.to_string()),
+            fps_num: media.map(|m| m.fps.num),
+            fps_den: media.map(|m| m.fps.den),
+            width: media.map(|m| m.width),
+            height: media.map(|m| m.height),
+            codec: media.map(|m| m.codec.clone()),
+            has_audio: media.map(|m| m.has_audio),
+            generation_id: take.generation_id.clone(),
+            prompt: take.prompt.clone(),
+            aspect_ratio: take.aspect_ratio.clone(),
+            resolution: take.resolution.clone(),
+            present: take.presence == Presence::Present,
+            error: take.error.clone(),
+            sidecar_error: take.sidecar_error.clone(),
+            trim_in: take.trim_in.map(|f| f as i64),
+            trim_out: take.trim_out.map(|f| f as i64),
+            notes: notes.into_iter().map(NoteDto::from).collect(),
+            credits: media
+                .and_then(|m| pricing.take_credits(take.origin, whole_seconds(m.duration_s)))
+                .map(|c| c as f64),
+            media_path: MediaServer::url_path(take.id),
+        }
+    }
+}
+
+impl From<Note> for NoteDto {
+    fn from(n: Note) -> NoteDto {
+        NoteDto {
+            id: n.id,
+            frame: n.frame as i64,
+            text: n.text,
+            author: n.author,
+            created_at: n.created_at,
+        }
+    }
+}
+
+impl From<RenderRequest> for RequestDto {
+    fn from(r: RenderRequest) -> RequestDto {
+        RequestDto {
+            id: r.id,
+            take_id: r.take_id,
+            shot_id: r.shot_id,
+            shot_code: r.shot_code,
+            mode: r.mode.into(),
+            model: r.model,
+            resolution: r.resolution,
+            duration_s: Some(r.duration_s),
+            credits_estimate: r.credits_estimate as f64,
+            state: r.state.into(),
+            generation_id: r.provider_generation_id,
+            result_take_id: r.result_take_id,
+            failure_reason: r.failure_reason,
+            missing: r.missing,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl From<CreditsReport> for CreditsDto {
+    fn from(r: CreditsReport) -> CreditsDto {
+        CreditsDto {
+            spent: r.spent as f64,
+            pending: r.pending as f64,
+            budget: r.budget.map(|b| b as f64),
+            over_budget: r.over_budget,
+            per_shot: r
+                .per_shot
+                .into_iter()
+                .map(|s| ShotCreditsDto {
+                    shot_id: s.shot_id,
+                    spent: s.spent as f64,
+                    pending: s.pending as f64,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl SettingsDto {
+    /// The dialog's view of a project's settings.
+    pub fn new(settings: &ProjectSettings, api_key_set: bool) -> SettingsDto {
+        SettingsDto {
+            flash_per_second: settings.pricing.flash_per_second as f64,
+            standard_per_second: settings.pricing.standard_per_second as f64,
+            upscale4k: settings.pricing.upscale_4k as f64,
+            usd_per_second: settings.pricing.usd_per_second,
+            default_mode: settings.default_mode.into(),
+            default_resolution: settings.default_resolution.clone(),
+            fps_fallback: settings.fps_fallback.to_string(),
+            budget: settings.budget.map(|b| b as f64),
+            api_key_set,
+        }
+    }
+
+    /// `current` with the dialog's edits applied (fields the dialog does not show, such as
+    /// the shot-code pattern, are kept). Credits must be whole numbers.
+    pub fn apply_to(&self, current: ProjectSettings) -> Result<ProjectSettings, IpcError> {
+        let credits = |what: &str, v: f64| -> Result<i64, IpcError> {
+            if v.is_finite() && v.fract() == 0.0 && v >= 0.0 && v <= i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(IpcError::new(
+                    ErrorCode::Invalid,
+                    format!("{what} must be a whole number of credits, 0 or more (got {v})"),
+                ))
+            }
+        };
+        let fps_fallback = self
+            .fps_fallback
+            .parse()
+            .map_err(|e: domain::ParseEnumError| {
+                IpcError::new(ErrorCode::Invalid, e.to_string())
+            })?;
+        Ok(ProjectSettings {
+            pricing: PricingTable {
+                flash_per_second: credits("Flash credits per second", self.flash_per_second)?,
+                standard_per_second: credits(
+                    "Standard credits per second",
+                    self.standard_per_second,
+                )?,
+                upscale_4k: credits("the 4K upscale price", self.upscale4k)?,
+                usd_per_second: self.usd_per_second,
+            },
+            default_mode: self.default_mode.into(),
+            default_resolution: self.default_resolution.clone(),
+            fps_fallback,
+            budget: self.budget.map(|b| credits("the budget", b)).transpose()?,
+            ..current
+        })
+    }
+}
+
+impl From<&IngestEvent> for LibraryEvent {
+    fn from(e: &IngestEvent) -> LibraryEvent {
+        let (kind, take) = match e {
+            IngestEvent::Added { take, .. } => (LibraryEventKind::TakeAdded, take),
+            IngestEvent::Changed { take, .. } => (LibraryEventKind::TakeChanged, take),
+            IngestEvent::Missing { take, .. } => (LibraryEventKind::TakeMissing, take),
+            IngestEvent::Restored { take, .. } => (LibraryEventKind::TakeRestored, take),
+        };
+        LibraryEvent {
+            kind,
+            take_id: Some(*take),
+            shot_id: None,
+            request_id: None,
+        }
+    }
+}
+
 /// The event name the UI listens to.
 pub const LIBRARY_CHANGED: &str = "library-changed";
 
@@ -554,10 +794,10 @@ mod tests {
         ApprovalDto::export_all(&cfg).expect("export ApprovalDto");
         CreditsDto::export_all(&cfg).expect("export CreditsDto");
         SettingsDto::export_all(&cfg).expect("export SettingsDto");
-        ExportRequestsResult::export_all(&cfg).expect("export ExportRequestsResult");
-        TimelineFormat::export_all(&cfg).expect("export TimelineFormat");
-        PlaceholderPolicy::export_all(&cfg).expect("export PlaceholderPolicy");
-        ExportTimelineResult::export_all(&cfg).expect("export ExportTimelineResult");
+        ExportRequestsDto::export_all(&cfg).expect("export ExportRequestsDto");
+        ExportFormat::export_all(&cfg).expect("export ExportFormat");
+        PlaceholderMode::export_all(&cfg).expect("export PlaceholderMode");
+        TimelineExportDto::export_all(&cfg).expect("export TimelineExportDto");
         LibraryEvent::export_all(&cfg).expect("export LibraryEvent");
         let take = std::fs::read_to_string(out.join("TakeDto.ts")).expect("TakeDto.ts written");
         assert!(take.contains("id: number"), "{take}");

@@ -54,12 +54,20 @@ pub fn build_app<R: Runtime>(
                 media = %state.media().base_url(),
                 "library opened"
             );
-            app.manage(state);
-            if let Some(folder) = &options.folder {
-                // TODO(core-merge): open the folder through the same core call as the
-                // `open_folder` command, and hand `events::library_changed_sink` to the watcher.
-                tracing::warn!(folder = %folder.display(), "--folder is accepted but not wired yet");
+            let handle = app.handle();
+            let resumed = match (&options.folder, state.project()) {
+                (Some(folder), _) => commands::open_folder_in(handle, &state, folder).map(drop),
+                // The library's only project: watch it again, as it was left.
+                (None, Ok(Some(project))) => {
+                    state.watch_project(project, events::library_changed_sink(handle.clone()))
+                }
+                (None, other) => other.map(drop),
+            };
+            if let Err(e) = resumed {
+                // The window still opens; the UI shows the folder error when it asks.
+                tracing::error!("{e}");
             }
+            app.manage(state);
             Ok(())
         })
 }

@@ -1,15 +1,17 @@
 //! The app's managed state: the open library (the core `Catalog` behind a mutex), the current
-//! project and the media server. Built once at launch from the command line; owns nothing
+//! project, its folder watcher and the media server. Built once at launch from the command line; owns nothing
 //! the core could own — every rule about the data lives in `takeboard-core`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use takeboard_core::catalog::{default_library_path, Catalog};
-use takeboard_core::domain::{ProjectId, TakeId};
+use takeboard_core::catalog::{default_library_path, projects, takes, Catalog};
+use takeboard_core::domain::ProjectId;
+use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
 use takeboard_core::media_server::{MediaServer, MediaServerError};
 
-use crate::ipc::{ErrorCode, IpcError};
+use crate::ipc::{ErrorCode, IpcError, LibraryEvent};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,36 +67,44 @@ impl LaunchOptions {
     }
 }
 
-/// The library as the app holds it: open, or the reason it could not be opened (a newer or
-/// locked library keeps the window up and every command answers with that error).
-pub type SharedCatalog = Arc<Mutex<Result<Catalog, IpcError>>>;
-
 /// Managed state of the app.
 pub struct AppState {
     library_path: PathBuf,
-    catalog: SharedCatalog,
+    /// The open library, or why it could not be opened (a newer or locked library keeps the
+    /// window up and every command answers with that error).
+    catalog: Result<SharedCatalog, IpcError>,
     project: Mutex<Option<ProjectId>>,
+    watcher: Mutex<Option<WatchHandle>>,
     media: MediaServer,
 }
 
 impl AppState {
-    /// Opens the library at `library_path` and starts the media server over it.
+    /// Opens the library at `library_path` and starts the media server over it. When the
+    /// library holds exactly one project, it becomes the current project.
     ///
-    /// A library that cannot be opened does not fail the launch: the error is kept and
-    /// returned by every command, so the window can show it. Only a media server that
-    /// cannot start is fatal (the app cannot play anything without it).
+    /// A library that cannot be opened does not fail the launch (see [`AppState`]); only a
+    /// media server that cannot start is fatal (nothing could play without it).
     pub fn open(library_path: &Path) -> Result<AppState, MediaServerError> {
-        let catalog: SharedCatalog = Arc::new(Mutex::new(
-            Catalog::open(library_path).map_err(IpcError::from),
-        ));
-        let resolver_catalog = Arc::clone(&catalog);
+        let catalog: Result<SharedCatalog, IpcError> = Catalog::open(library_path)
+            .map(|c| Arc::new(Mutex::new(c)))
+            .map_err(IpcError::from);
+        let only_project = catalog.as_ref().ok().and_then(|c| {
+            let c = c.lock().ok()?;
+            match projects::projects(c.conn()).ok()?.as_slice() {
+                [only] => Some(only.id),
+                _ => None,
+            }
+        });
+        let resolver_catalog = catalog.as_ref().ok().cloned();
         let media = MediaServer::start(Arc::new(move |take_id| {
-            present_path(&resolver_catalog, take_id)
+            let catalog = resolver_catalog.as_ref()?.lock().ok()?;
+            takes::present_path(catalog.conn(), take_id).ok().flatten()
         }))?;
         Ok(AppState {
             library_path: library_path.to_owned(),
             catalog,
-            project: Mutex::new(None),
+            project: Mutex::new(only_project),
+            watcher: Mutex::new(None),
             media,
         })
     }
@@ -114,8 +124,37 @@ impl AppState {
         Ok(*lock(&self.project)?)
     }
 
-    /// Makes `project` the current project.
-    pub fn set_project(&self, project: ProjectId) -> Result<(), IpcError> {
+    /// The current project, or a `notFound` error asking the user to open a folder.
+    pub fn require_project(&self) -> Result<ProjectId, IpcError> {
+        self.project()?.ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::NotFound,
+                "no project is open yet; open a folder of takes first",
+            )
+        })
+    }
+
+    /// Makes `project` the current project and watches its folders, reporting every take
+    /// change through `on_change`. Replaces (stops) the previous watcher.
+    pub fn watch_project(
+        &self,
+        project: ProjectId,
+        on_change: impl Fn(LibraryEvent) + Send + Sync + 'static,
+    ) -> Result<(), IpcError> {
+        let catalog = self.shared_catalog()?;
+        let mut watcher = lock(&self.watcher)?;
+        // Stop the old loop before the new one does its first reconcile.
+        drop(watcher.take());
+        *watcher = Some(
+            ingest::watch(
+                catalog,
+                project,
+                ingest_config(),
+                move |event| on_change(LibraryEvent::from(event)),
+                |error| tracing::warn!("watcher: {error}"),
+            )
+            .map_err(IpcError::from)?,
+        );
         *lock(&self.project)? = Some(project);
         Ok(())
     }
@@ -125,17 +164,28 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Catalog) -> Result<T, IpcError>,
     ) -> Result<T, IpcError> {
-        let mut guard = lock(&self.catalog)?;
-        match guard.as_mut() {
-            Ok(catalog) => f(catalog),
-            Err(e) => Err(e.clone()),
-        }
+        let catalog = self.shared_catalog()?;
+        let mut guard = lock(&catalog)?;
+        f(&mut guard)
     }
 
-    /// The shared catalog, for long-lived helpers (the watcher bridge).
-    pub fn shared_catalog(&self) -> SharedCatalog {
-        Arc::clone(&self.catalog)
+    /// The shared catalog, for the core's ingest functions (they lock it themselves).
+    pub fn shared_catalog(&self) -> Result<SharedCatalog, IpcError> {
+        self.catalog.clone()
     }
+}
+
+/// How the app ingests: the core defaults, with the settle window overridable by
+/// `TAKEBOARD_SETTLE_MS` (as for the CLI) so tests need not wait two seconds.
+pub fn ingest_config() -> IngestConfig {
+    let mut cfg = IngestConfig::default();
+    if let Some(ms) = std::env::var("TAKEBOARD_SETTLE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        cfg.settle = Duration::from_millis(ms);
+    }
+    cfg
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, IpcError> {
@@ -145,24 +195,6 @@ fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, IpcError> {
             "an earlier command crashed while holding the library; restart Takeboard",
         )
     })
-}
-
-/// The media server's resolver: the path of a file that holds `take_id` right now.
-fn present_path(catalog: &SharedCatalog, take_id: TakeId) -> Option<PathBuf> {
-    let guard = catalog.lock().ok()?;
-    let catalog = guard.as_ref().ok()?;
-    // TODO(core-merge): replace with the core's present-path query once catalog::takes
-    // lands on main; until then this reads the `files` table of schema v1 directly.
-    catalog
-        .conn()
-        .query_row(
-            "SELECT f.path FROM files f JOIN takes t ON t.id = f.take_id
-             WHERE f.take_id = ?1 AND t.presence = 'present' ORDER BY f.id LIMIT 1",
-            [take_id],
-            |row| row.get::<_, String>(0),
-        )
-        .ok()
-        .map(PathBuf::from)
 }
 
 #[cfg(test)]

@@ -186,8 +186,13 @@ impl Session {
         self.post("/execute/async", &json!({"script": script, "args": args}))
     }
 
-    /// Saves a PNG screenshot of the window to `path` (parent folders created).
+    /// Saves a PNG screenshot of the window to `path` (parent folders created), after the
+    /// page has painted its current DOM (two animation frames).
     pub fn screenshot(&self, path: &Path) -> Result<(), E2eError> {
+        self.execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            &[],
+        )?;
         let value = self.get("/screenshot")?;
         let encoded = value
             .as_str()

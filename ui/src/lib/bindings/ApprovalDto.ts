@@ -2,4 +2,19 @@
 import type { RequestDto } from "./RequestDto";
 import type { TakeDto } from "./TakeDto";
 
-export type ApprovalDto = { take: TakeDto, request: RequestDto | null, budgetWarning: string | null, };
+/**
+ * The outcome of approving a take.
+ */
+export type ApprovalDto = { 
+/**
+ * The approved take.
+ */
+take: TakeDto, 
+/**
+ * Its render request; `null` when the take was Standard and was marked final instead.
+ */
+request: RequestDto | null, 
+/**
+ * Set when the request takes the project over its budget.
+ */
+budgetWarning: string | null, };

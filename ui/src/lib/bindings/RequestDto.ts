@@ -2,4 +2,67 @@
 import type { RenderMode } from "./RenderMode";
 import type { RequestState } from "./RequestState";
 
-export type RequestDto = { id: number, takeId: number, shotId: number, shotCode: string, mode: RenderMode, model: string, resolution: string, durationS: number | null, creditsEstimate: number, state: RequestState, generationId: string | null, resultTakeId: number | null, failureReason: string | null, missing: Array<string>, createdAt: string, };
+/**
+ * A Standard render request.
+ */
+export type RequestDto = { 
+/**
+ * Request id.
+ */
+id: number, 
+/**
+ * The approved source take.
+ */
+takeId: number, 
+/**
+ * Its shot.
+ */
+shotId: number, 
+/**
+ * The shot's code.
+ */
+shotCode: string, 
+/**
+ * How the take is promoted.
+ */
+mode: RenderMode, 
+/**
+ * Provider model, e.g. `ray-2`.
+ */
+model: string, 
+/**
+ * Requested resolution.
+ */
+resolution: string, 
+/**
+ * Requested duration in seconds, when known.
+ */
+durationS: number | null, 
+/**
+ * Estimated credits.
+ */
+creditsEstimate: number, 
+/**
+ * Where it is.
+ */
+state: RequestState, 
+/**
+ * Provider generation id once submitted.
+ */
+generationId: string | null, 
+/**
+ * The take that came back.
+ */
+resultTakeId: number | null, 
+/**
+ * Why it failed.
+ */
+failureReason: string | null, 
+/**
+ * What was not known when promoting (e.g. keyframes).
+ */
+missing: Array<string>, 
+/**
+ * RFC 3339 UTC.
+ */
+createdAt: string, };

@@ -3,4 +3,119 @@ import type { NoteDto } from "./NoteDto";
 import type { Origin } from "./Origin";
 import type { TakeStatus } from "./TakeStatus";
 
-export type TakeDto = { id: number, shotId: number, fileName: string, path: string, origin: Origin, status: TakeStatus, isFinal: boolean, durationS: number | null, frames: number | null, fps: string | null, fpsNum: number | null, fpsDen: number | null, width: number | null, height: number | null, codec: string | null, hasAudio: boolean | null, generationId: string | null, prompt: string | null, aspectRatio: string | null, resolution: string | null, present: boolean, error: string | null, sidecarError: string | null, trimIn: number | null, trimOut: number | null, notes: Array<NoteDto>, credits: number | null, mediaPath: string, };
+/**
+ * One take with everything its card and player need.
+ */
+export type TakeDto = { 
+/**
+ * Take id.
+ */
+id: number, 
+/**
+ * Its shot.
+ */
+shotId: number, 
+/**
+ * File name of its current (or last known) file. Attacker-controlled: render as text.
+ */
+fileName: string, 
+/**
+ * Its current (or last known) path, for display only.
+ */
+path: string, 
+/**
+ * Which model produced it.
+ */
+origin: Origin, 
+/**
+ * The editor's decision.
+ */
+status: TakeStatus, 
+/**
+ * Marked final.
+ */
+isFinal: boolean, 
+/**
+ * Duration in seconds.
+ */
+durationS: number | null, 
+/**
+ * Number of video frames.
+ */
+frames: number | null, 
+/**
+ * Frame rate as text, `"24"` or `"24000/1001"`.
+ */
+fps: string | null, 
+/**
+ * Frame rate numerator.
+ */
+fpsNum: number | null, 
+/**
+ * Frame rate denominator.
+ */
+fpsDen: number | null, 
+/**
+ * Width in pixels.
+ */
+width: number | null, 
+/**
+ * Height in pixels.
+ */
+height: number | null, 
+/**
+ * Codec short name.
+ */
+codec: string | null, 
+/**
+ * Whether it has an audio track.
+ */
+hasAudio: boolean | null, 
+/**
+ * Luma generation id.
+ */
+generationId: string | null, 
+/**
+ * Prompt.
+ */
+prompt: string | null, 
+/**
+ * Aspect ratio, e.g. `16:9`.
+ */
+aspectRatio: string | null, 
+/**
+ * Resolution, e.g. `720p`.
+ */
+resolution: string | null, 
+/**
+ * Whether its file is on disk.
+ */
+present: boolean, 
+/**
+ * Why the file could not be read or probed.
+ */
+error: string | null, 
+/**
+ * Why its sidecar could not be used.
+ */
+sidecarError: string | null, 
+/**
+ * Trim in point (frame, inclusive).
+ */
+trimIn: number | null, 
+/**
+ * Trim out point (frame, exclusive).
+ */
+trimOut: number | null, 
+/**
+ * Notes, by frame.
+ */
+notes: Array<NoteDto>, 
+/**
+ * What this take cost, when its duration and origin are known.
+ */
+credits: number | null, 
+/**
+ * `/media/<id>`: the UI builds `${mediaBaseUrl}${mediaPath}?t=${mediaToken}`.
+ */
+mediaPath: string, };
