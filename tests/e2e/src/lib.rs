@@ -5,7 +5,7 @@
 //! way tests wait: poll with a deadline), [`ClipFolder`] (real H.264 clips made by ffmpeg).
 //!
 //! The suite needs a display, WebKitWebDriver, tauri-driver and a built app, so it runs only
-//! when `TAKEBOARD_E2E=1` (`make e2e` sets it and runs under `xvfb-run -a`); otherwise each
+//! when `TAKEBOARD_E2E=1` (`make test-e2e` sets it and runs under `xvfb-run -a`); otherwise each
 //! test prints that it was skipped and passes, keeping `cargo test --workspace` hermetic.
 
 pub mod webdriver;
@@ -58,7 +58,7 @@ pub enum E2eError {
 pub fn e2e_enabled(test: &str) -> bool {
     let enabled = std::env::var("TAKEBOARD_E2E").is_ok_and(|v| v == "1");
     if !enabled {
-        eprintln!("skipped {test}: set TAKEBOARD_E2E=1 (or run `make e2e`) to drive the real app");
+        eprintln!("skipped {test}: set TAKEBOARD_E2E=1 (or run `make test-e2e`) to drive the real app");
     }
     enabled
 }

@@ -2,3 +2,4 @@
 //! Skipped (with a message) unless `TAKEBOARD_E2E=1`; see the crate docs.
 
 mod launch;
+mod media;
