@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use takeboard_core::catalog::{projects, shots, takes, Catalog, CatalogError};
-use takeboard_core::domain::{ProjectId, ShotState, TakeId};
+use takeboard_core::domain::{ProjectId, RequestState, ShotState, TakeId};
+use takeboard_core::export::{self, ExportOptions};
 use takeboard_core::ingest;
 use takeboard_core::pricing;
-use takeboard_core::render::key;
+use takeboard_core::render::luma::LumaClient;
+use takeboard_core::render::{key, outbox};
 use takeboard_core::review::{self, ApproveOptions};
 use takeboard_core::settings;
 use tauri::{AppHandle, Runtime, State};
@@ -23,16 +25,6 @@ use crate::ipc::{
     PlaceholderMode, RequestDto, SettingsDto, ShotDto, TakeDto, TakeStatus, TimelineExportDto,
 };
 use crate::state::{ingest_config, AppState};
-
-/// The error of a command whose core call is not wired yet.
-// TODO(core-merge): export_requests, submit_requests and export_timeline still use this;
-// their core APIs (render::outbox, export) landed late and are not wired in this shell yet.
-fn not_wired(command: &str) -> IpcError {
-    IpcError::new(
-        ErrorCode::Internal,
-        format!("{command} is not available in this build yet"),
-    )
-}
 
 /// The current project's name and folders plus the media server's address.
 fn app_info_of(state: &AppState) -> Result<AppInfo, IpcError> {
@@ -329,15 +321,59 @@ pub fn export_requests(
     state: State<'_, AppState>,
     dest: PathBuf,
 ) -> Result<ExportRequestsDto, IpcError> {
-    let _ = (&state, dest);
-    Err(not_wired("export_requests"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        // TODO(core): the CLI's `requests export` does the same filtering and writing; one
+        // core function (e.g. render::export_queued_bodies) should own it for both.
+        let requests = review::requests(cat.conn(), project)?;
+        let bodies: Vec<&serde_json::Value> = requests
+            .iter()
+            .filter(|r| r.state == RequestState::Queued)
+            .map(|r| &r.body)
+            .collect();
+        let text = serde_json::to_string_pretty(&bodies)
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+        std::fs::write(&dest, text + "\n").map_err(|e| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!("cannot write {}: {e}", dest.display()),
+            )
+        })?;
+        Ok(ExportRequestsDto {
+            path: dest.display().to_string(),
+            count: bodies.len() as i64,
+        })
+    })
 }
 
-/// Submits the queued requests to the provider (refused with `provider` without a key).
+/// Submits the queued requests to Luma and polls the submitted ones (refused with
+/// `provider` when no API key is set).
+///
+/// The core's outbox works on `&mut Catalog`, so the library stays locked while it talks
+/// to Luma: the media server and watcher wait meanwhile.
 #[tauri::command(async)]
 pub fn submit_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
-    let _ = &state;
-    Err(not_wired("submit_requests"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        let client =
+            LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
+                IpcError::new(
+                ErrorCode::Provider,
+                "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
+            )
+            })?;
+        for id in outbox::recover_interrupted(cat)? {
+            tracing::warn!(
+                "render request {id} was being sent when Takeboard stopped; it is now 'unknown'"
+            );
+        }
+        state.with_outbox(|sender| sender.submit_queued(cat, &client))?;
+        outbox::poll(cat, &client)?;
+        Ok(review::requests(cat.conn(), project)?
+            .into_iter()
+            .map(RequestDto::from)
+            .collect())
+    })
 }
 
 /// Credits spent and pending, per project and per shot.
@@ -396,6 +432,28 @@ pub fn export_timeline(
     placeholders: PlaceholderMode,
     start: Option<String>,
 ) -> Result<TimelineExportDto, IpcError> {
-    let _ = (&state, format, dest, shot_ids, placeholders, start);
-    Err(not_wired("export_timeline"))
+    let project = state.require_project()?;
+    state.with_catalog(|cat| {
+        let shots = shot_ids
+            .map(|ids| {
+                ids.into_iter()
+                    .map(|id| Ok(shots::shot(cat.conn(), id)?.code))
+                    .collect::<Result<Vec<_>, IpcError>>()
+            })
+            .transpose()?;
+        let timeline = export::project_timeline(cat.conn(), project)?;
+        let options = ExportOptions {
+            format: format.into(),
+            placeholders: placeholders.into(),
+            start,
+            shots,
+        };
+        let summary = export::write_export(&timeline, &options, &dest)?;
+        Ok(TimelineExportDto {
+            path: dest.display().to_string(),
+            clips: summary.clips as i64,
+            gaps: summary.gaps as i64,
+            placeholders: summary.placeholders as i64,
+        })
+    })
 }

@@ -11,9 +11,11 @@
 use serde::{Deserialize, Serialize};
 use takeboard_core::catalog::{CatalogError, ShotRow, TakeRow};
 use takeboard_core::domain::{self, Presence};
+use takeboard_core::export::{self, ExportError};
 use takeboard_core::ingest::{IngestError, IngestEvent};
 use takeboard_core::media_server::MediaServer;
 use takeboard_core::pricing::{whole_seconds, CreditsReport, PricingTable};
+use takeboard_core::render::outbox::OutboxError;
 use takeboard_core::review::{Note, RenderRequest, ReviewError};
 use takeboard_core::settings::ProjectSettings;
 use ts_rs::TS;
@@ -109,6 +111,44 @@ impl From<IngestError> for IpcError {
             IngestError::Catalog(inner) => catalog_code(inner),
             IngestError::FolderMissing(_) => ErrorCode::NotFound,
             IngestError::ReadDir { .. } | IngestError::Watch { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+impl From<ExportError> for IpcError {
+    fn from(e: ExportError) -> IpcError {
+        let code = match &e {
+            ExportError::Io { .. } => ErrorCode::Io,
+            ExportError::Encode(_) => ErrorCode::Internal,
+            ExportError::EmptyShotList
+            | ExportError::NothingToExport { .. }
+            | ExportError::UnknownShot(_)
+            | ExportError::BadStartTimecode(_)
+            | ExportError::UnsupportedRate { .. }
+            | ExportError::InvalidTrim { .. }
+            | ExportError::BadPath { .. }
+            | ExportError::TooManyEdlEvents(_) => ErrorCode::Invalid,
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+impl From<OutboxError> for IpcError {
+    fn from(e: OutboxError) -> IpcError {
+        let code = match &e {
+            OutboxError::Catalog(inner) => catalog_code(inner),
+            OutboxError::NotFound(_) => ErrorCode::NotFound,
+            OutboxError::NotUnknown { .. } | OutboxError::InvalidGenerationId(_) => {
+                ErrorCode::Invalid
+            }
+            OutboxError::GenerationInUse { .. } => ErrorCode::Conflict,
+            OutboxError::NoWatchedFolder { .. } => ErrorCode::Invalid,
+            OutboxError::Io { .. } => ErrorCode::Io,
+            OutboxError::Unauthorized(_)
+            | OutboxError::NoVideo { .. }
+            | OutboxError::Download(_)
+            | OutboxError::Lookup(_) => ErrorCode::Provider,
         };
         IpcError::new(code, e.to_string())
     }
@@ -515,6 +555,17 @@ pub enum ExportFormat {
     Csv,
 }
 
+impl From<ExportFormat> for export::ExportFormat {
+    fn from(f: ExportFormat) -> export::ExportFormat {
+        match f {
+            ExportFormat::Fcp7xml => export::ExportFormat::Fcp7Xml,
+            ExportFormat::Edl => export::ExportFormat::Edl,
+            ExportFormat::Otio => export::ExportFormat::Otio,
+            ExportFormat::Csv => export::ExportFormat::Csv,
+        }
+    }
+}
+
 /// What to put on the timeline for a shot without an approved or final take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -525,6 +576,16 @@ pub enum PlaceholderMode {
     Gap,
     /// Nothing.
     Skip,
+}
+
+impl From<PlaceholderMode> for export::Placeholders {
+    fn from(p: PlaceholderMode) -> export::Placeholders {
+        match p {
+            PlaceholderMode::Include => export::Placeholders::Include,
+            PlaceholderMode::Gap => export::Placeholders::Gap,
+            PlaceholderMode::Skip => export::Placeholders::Skip,
+        }
+    }
 }
 
 /// Where `export_timeline` wrote the timeline and what it holds.

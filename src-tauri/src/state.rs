@@ -10,6 +10,7 @@ use takeboard_core::catalog::{default_library_path, projects, takes, Catalog};
 use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
 use takeboard_core::media_server::{MediaServer, MediaServerError};
+use takeboard_core::render::outbox::{Limits, Outbox, SystemClock};
 
 use crate::ipc::{ErrorCode, IpcError, LibraryEvent};
 
@@ -75,6 +76,8 @@ pub struct AppState {
     catalog: Result<SharedCatalog, IpcError>,
     project: Mutex<Option<ProjectId>>,
     watcher: Mutex<Option<WatchHandle>>,
+    /// The render submitter: it owns the create-rate window, so one lives per process.
+    outbox: Mutex<Outbox<SystemClock>>,
     media: MediaServer,
 }
 
@@ -105,6 +108,7 @@ impl AppState {
             catalog,
             project: Mutex::new(only_project),
             watcher: Mutex::new(None),
+            outbox: Mutex::new(Outbox::new(Limits::default(), SystemClock)),
             media,
         })
     }
@@ -167,6 +171,18 @@ impl AppState {
         let catalog = self.shared_catalog()?;
         let mut guard = lock(&catalog)?;
         f(&mut guard)
+    }
+
+    /// Runs `f` with the process's render submitter.
+    pub fn with_outbox<T, E>(
+        &self,
+        f: impl FnOnce(&mut Outbox<SystemClock>) -> Result<T, E>,
+    ) -> Result<T, IpcError>
+    where
+        IpcError: From<E>,
+    {
+        let mut outbox = lock(&self.outbox)?;
+        Ok(f(&mut outbox)?)
     }
 
     /// The shared catalog, for the core's ingest functions (they lock it themselves).

@@ -58,7 +58,9 @@ pub enum E2eError {
 pub fn e2e_enabled(test: &str) -> bool {
     let enabled = std::env::var("TAKEBOARD_E2E").is_ok_and(|v| v == "1");
     if !enabled {
-        eprintln!("skipped {test}: set TAKEBOARD_E2E=1 (or run `make test-e2e`) to drive the real app");
+        eprintln!(
+            "skipped {test}: set TAKEBOARD_E2E=1 (or run `make test-e2e`) to drive the real app"
+        );
     }
     enabled
 }

@@ -186,6 +186,22 @@ impl Session {
         self.post("/execute/async", &json!({"script": script, "args": args}))
     }
 
+    /// Calls a Takeboard command through the page's Tauri IPC bridge: `Ok(value)`, or the
+    /// command's `IpcError` JSON as the inner `Err`.
+    pub fn invoke(&self, command: &str, args: Value) -> Result<Result<Value, Value>, E2eError> {
+        let reply = self.execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+               .then(value => done({ ok: value }), error => done({ err: error }));",
+            &[command.into(), args],
+        )?;
+        match (reply.get("ok"), reply.get("err")) {
+            (Some(ok), _) => Ok(Ok(ok.clone())),
+            (None, Some(err)) => Ok(Err(err.clone())),
+            (None, None) => Err(E2eError::Protocol(format!("{command}: no result: {reply}"))),
+        }
+    }
+
     /// Saves a PNG screenshot of the window to `path` (parent folders created), after the
     /// page has painted its current DOM (two animation frames).
     pub fn screenshot(&self, path: &Path) -> Result<(), E2eError> {

@@ -8,11 +8,6 @@ use takeboard_e2e::{
     app_binary, e2e_enabled, wait_until, workspace_root, ClipFolder, E2eError, TauriDriver,
 };
 
-/// Calls an app command from the page through the real IPC bridge.
-const INVOKE: &str = "const done = arguments[arguments.length - 1];
-    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1] || {})
-      .then(value => done({ ok: value }), error => done({ err: error }));";
-
 #[test]
 fn the_app_opens_a_folder_and_shows_its_shot_codes() -> Result<(), E2eError> {
     if !e2e_enabled("the_app_opens_a_folder_and_shows_its_shot_codes") {
@@ -38,8 +33,7 @@ fn the_app_opens_a_folder_and_shows_its_shot_codes() -> Result<(), E2eError> {
     )?;
 
     let info = wait_until("app_info over IPC", Duration::from_secs(30), || {
-        let reply = session.execute_async(INVOKE, &["app_info".into()])?;
-        Ok(reply.get("ok").cloned())
+        Ok(session.invoke("app_info", serde_json::json!({}))?.ok())
     })?;
     assert_eq!(
         info["libraryPath"],

@@ -3,3 +3,4 @@
 
 mod launch;
 mod media;
+mod review;
