@@ -15,8 +15,8 @@ pub use watch::{watch, WatchHandle};
 
 use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, unsorted_shot};
 use crate::catalog::takes::{
-    file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take,
-    remove_file, take_id_by_hash,
+    file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take, remove_file,
+    take_id_by_hash,
 };
 use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
 use crate::hash::{hash_file, HashError};
@@ -194,7 +194,8 @@ pub fn canonical_folder(path: &Path) -> Result<PathBuf, IngestError> {
 fn lock(cat: &SharedCatalog) -> std::sync::MutexGuard<'_, Catalog> {
     // A panic while holding the lock cannot leave a transaction half done (it rolls back
     // on drop), so the catalog behind a poisoned lock is still consistent.
-    cat.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    cat.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the caller already knows of a path's file row.
@@ -227,7 +228,12 @@ pub fn reconcile_project(
     let folders = crate::catalog::projects::folders(lock(cat).conn(), project_id)?;
     let mut report = ScanReport::default();
     for folder in &folders {
-        report.merge(reconcile_folder(cat, folder, cfg, &mut SettleGate::default())?);
+        report.merge(reconcile_folder(
+            cat,
+            folder,
+            cfg,
+            &mut SettleGate::default(),
+        )?);
     }
     let deadline = std::time::Instant::now() + wait_pending;
     let mut gate = SettleGate::default();

@@ -88,7 +88,8 @@ pub fn watch(
             let mut queue: BTreeSet<PathBuf> = BTreeSet::new();
             let mut need_reconcile = true;
             let mut last_reconcile = Instant::now();
-            let tick = (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
+            let tick =
+                (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
             loop {
                 if need_reconcile || last_reconcile.elapsed() >= cfg.reconcile_every {
                     need_reconcile = false;
