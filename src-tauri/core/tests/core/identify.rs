@@ -873,7 +873,13 @@ fn a_clip_with_a_flash_sidecar_takes_every_sidecar_field_and_the_name_fields() {
 
     let identity = identify(&clip, &default_names());
     let request_json = identity.request_json.clone().expect("request json");
-    let request: serde_json::Value = serde_json::from_str(&request_json).expect("valid json");
+    let generation: serde_json::Value = serde_json::from_str(&request_json).expect("valid json");
+    assert_eq!(
+        generation["model"],
+        json!("ray-flash-2"),
+        "the whole generation is kept"
+    );
+    let request = &generation["request"];
     assert_eq!(
         request["prompt"],
         json!("A fly fisherman casts at dawn, mist over the river")

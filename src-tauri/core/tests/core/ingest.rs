@@ -442,3 +442,38 @@ fn a_sidecar_sets_origin_prompt_and_generation_id() {
     assert_eq!(t.prompt.as_deref(), Some("A red kite over cliffs"));
     assert!(t.sidecar_error.is_none());
 }
+
+#[test]
+fn an_ingested_flash_take_promotes_to_modify_with_its_luma_video_url() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    std::fs::copy(&src, lib.clips.join("SH010_flash_t1.mp4")).unwrap();
+    std::fs::write(
+        lib.clips.join("SH010_flash_t1.mp4.json"),
+        r#"{"id":"9f0e0000-0000-4000-8000-000000000001","model":"ray-flash-2","state":"completed",
+            "assets":{"video":"https://cdn.example/flash.mp4"},
+            "request":{"model":"ray-flash-2","prompt":"Gulls over a harbour","aspect_ratio":"16:9",
+            "resolution":"720p","duration":"5s"}}"#,
+    )
+    .unwrap();
+    lib.scan();
+    let take = lib.takes().remove(0);
+    let mut cat = lib.cat.lock().unwrap();
+    let approval = takeboard_core::review::approve(
+        &mut cat,
+        take.id,
+        takeboard_core::review::ApproveOptions {
+            mode: Some(takeboard_core::domain::RenderMode::Modify),
+            resolution: None,
+        },
+    )
+    .unwrap();
+    let request = approval.request.expect("a Flash approval makes a request");
+    assert_eq!(
+        request.body["media"]["url"],
+        "https://cdn.example/flash.mp4"
+    );
+    assert_eq!(request.body["model"], "ray-2");
+    assert_eq!(request.body["prompt"], "Gulls over a harbour");
+    assert!(request.missing.is_empty(), "{:?}", request.missing);
+}
