@@ -19,7 +19,11 @@ use takeboard_core::render::{key, luma::LumaClient, outbox};
 use takeboard_core::{pricing, review};
 
 #[derive(Parser)]
-#[command(name = "takeboard-cli", version, about = "Review AI video takes from the command line")]
+#[command(
+    name = "takeboard-cli",
+    version,
+    about = "Review AI video takes from the command line"
+)]
 struct Cli {
     /// The library database (default: the OS app-data folder).
     #[arg(long, global = true, env = "TAKEBOARD_LIBRARY")]
@@ -268,11 +272,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             mode,
             resolution,
         } => {
-            let approval = review::approve(
-                &mut cat,
-                take,
-                review::ApproveOptions { mode, resolution },
-            )?;
+            let approval =
+                review::approve(&mut cat, take, review::ApproveOptions { mode, resolution })?;
             if let Some(w) = &approval.budget_warning {
                 eprintln!("takeboard-cli: warning: {w}");
             }
@@ -314,9 +315,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Submit => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
-            let client = LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
-                Failure("no Luma API key: set LUMA_API_KEY or save a key in the app's settings".into())
-            })?;
+            let client =
+                LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
+                    Failure(
+                        "no Luma API key: set LUMA_API_KEY or save a key in the app's settings"
+                            .into(),
+                    )
+                })?;
             let recovered = outbox::recover_interrupted(&mut cat)?;
             for id in recovered {
                 eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — check Luma before re-sending");
@@ -327,11 +332,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 eprintln!("takeboard-cli: note: {hold:?}");
             }
             outbox::poll(&mut cat, &client)?;
-            print_json(&output::requests(&review::requests(cat.conn(), project_id)?))
+            print_json(&output::requests(&review::requests(
+                cat.conn(),
+                project_id,
+            )?))
         }
         Command::Credits { json: _ } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
-            print_json(&serde_json::to_value(pricing::credits(cat.conn(), project_id)?)?)
+            print_json(&serde_json::to_value(pricing::credits(
+                cat.conn(),
+                project_id,
+            )?)?)
         }
         Command::Export {
             format,
@@ -377,7 +388,12 @@ fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
 fn existing_project(cat: &Catalog, name: Option<&str>) -> Result<i64, Failure> {
     if let Some(name) = name {
         return Ok(projects::project_by_name(cat.conn(), name)?
-            .ok_or_else(|| Failure(format!("no project named {name:?} in {}", cat.path().display())))?
+            .ok_or_else(|| {
+                Failure(format!(
+                    "no project named {name:?} in {}",
+                    cat.path().display()
+                ))
+            })?
             .id);
     }
     let all = projects::projects(cat.conn())?;
@@ -389,14 +405,21 @@ fn existing_project(cat: &Catalog, name: Option<&str>) -> Result<i64, Failure> {
         ))),
         many => Err(Failure(format!(
             "the library has several projects; name one with --project ({})",
-            many.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
 
 /// Adds `folder` to the named project (or the only one, or a new one named after the
 /// folder) and returns the project id.
-fn attach_folder(cat: &mut Catalog, name: Option<&str>, folder: &std::path::Path) -> Result<i64, Failure> {
+fn attach_folder(
+    cat: &mut Catalog,
+    name: Option<&str>,
+    folder: &std::path::Path,
+) -> Result<i64, Failure> {
     let canon = ingest::canonical_folder(folder)?;
     let project_name = match name {
         Some(n) => n.to_owned(),

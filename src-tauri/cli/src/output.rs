@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 use takeboard_core::catalog::{shots, takes, Catalog, TakeRow};
-use takeboard_core::review::ReviewError;
 use takeboard_core::domain::{Presence, ShotState};
 use takeboard_core::ingest::ScanReport;
+use takeboard_core::review::ReviewError;
 
 /// `shots --json`: shots in order with their take ids.
 pub fn shots(cat: &Catalog, project_id: i64) -> Result<Value, ReviewError> {
@@ -35,11 +35,7 @@ pub fn shots(cat: &Catalog, project_id: i64) -> Result<Value, ReviewError> {
 }
 
 /// `takes --json`.
-pub fn takes(
-    cat: &Catalog,
-    project_id: i64,
-    shot_id: Option<i64>,
-) -> Result<Value, ReviewError> {
+pub fn takes(cat: &Catalog, project_id: i64, shot_id: Option<i64>) -> Result<Value, ReviewError> {
     Ok(Value::Array(
         takes::takes(cat.conn(), project_id, shot_id)?
             .iter()

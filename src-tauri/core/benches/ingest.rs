@@ -11,14 +11,32 @@ use takeboard_core::catalog::{projects, Catalog, CatalogError};
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn make_source(dir: &Path) -> PathBuf {
     let out = dir.join("source.mp4");
     let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=1"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=24:duration=1",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .arg(&out)
         .status()
         .expect("ffmpeg runs");
@@ -62,7 +80,14 @@ fn ffprobe_per_file(folder: &Path, sample: usize) -> f64 {
     let start = Instant::now();
     for f in &files {
         let out = Command::new("ffprobe")
-            .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+            .args([
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+            ])
             .arg(f)
             .output()
             .expect("ffprobe runs");
@@ -96,7 +121,8 @@ fn main() {
     fill(&cold, &source, clips);
     let (cat, project) = library(&cold_dir, &std::fs::canonicalize(&cold).unwrap());
     let start = Instant::now();
-    let report = ingest::reconcile_project(&cat, project, &no_settle, Duration::ZERO).expect("index");
+    let report =
+        ingest::reconcile_project(&cat, project, &no_settle, Duration::ZERO).expect("index");
     let ours = start.elapsed().as_secs_f64();
     assert_eq!(report.added, clips, "every clip indexed");
     let ffprobe = ffprobe_per_file(&cold, probe_sample) * clips as f64;
@@ -115,7 +141,8 @@ fn main() {
     let (cat, project) = library(&re_dir, &std::fs::canonicalize(&re).unwrap());
     ingest::reconcile_project(&cat, project, &no_settle, Duration::ZERO).expect("first index");
     let start = Instant::now();
-    let report = ingest::reconcile_project(&cat, project, &no_settle, Duration::ZERO).expect("rescan");
+    let report =
+        ingest::reconcile_project(&cat, project, &no_settle, Duration::ZERO).expect("rescan");
     let ours = start.elapsed().as_secs_f64();
     assert_eq!(report.unchanged, rescan_n);
     let ffprobe = ffprobe_per_file(&re, probe_sample.min(100)) * rescan_n as f64;
@@ -153,7 +180,12 @@ fn main() {
     let mut ffprobe_latencies = Vec::new();
     for i in 0..samples {
         fill(&staging, &source, 1);
-        let staged = std::fs::read_dir(&staging).unwrap().next().unwrap().unwrap().path();
+        let staged = std::fs::read_dir(&staging)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
         let mut bytes = std::fs::read(&staged).unwrap();
         bytes.extend_from_slice(&16u32.to_be_bytes());
         bytes.extend_from_slice(b"free");
@@ -164,10 +196,16 @@ fn main() {
         let target = w.join(format!("SH999_flash_t{i}.mp4"));
         let t0 = Instant::now();
         std::fs::rename(&part, &target).unwrap();
-        let t1 = rx.recv_timeout(Duration::from_secs(30)).expect("row committed");
+        let t1 = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("row committed");
         latencies.push(t1 - t0);
         let p0 = Instant::now();
-        let out = Command::new("ffprobe").args(["-v", "error", "-show_streams"]).arg(&target).output().unwrap();
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-show_streams"])
+            .arg(&target)
+            .output()
+            .unwrap();
         assert!(out.status.success());
         ffprobe_latencies.push(p0.elapsed());
     }
@@ -191,13 +229,23 @@ fn main() {
         ),
         format!(
             "goal p99 <= settle + 100 ms: {}",
-            if p99 <= settle + Duration::from_millis(100) { "met" } else { "NOT met" }
+            if p99 <= settle + Duration::from_millis(100) {
+                "met"
+            } else {
+                "NOT met"
+            }
         ),
     ]);
 
     let head = ["benchmark", "takeboard", "ffprobe per file", "ratio / goal"];
     let widths: Vec<usize> = (0..4)
-        .map(|c| rows.iter().map(|r| r[c].len()).chain([head[c].len()]).max().unwrap())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].len())
+                .chain([head[c].len()])
+                .max()
+                .unwrap()
+        })
         .collect();
     let line = |cells: [&str; 4]| {
         let padded: Vec<String> = cells
@@ -210,7 +258,11 @@ fn main() {
     line(head);
     println!(
         "|{}|",
-        widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|")
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
     );
     for r in &rows {
         line([&r[0], &r[1], &r[2], &r[3]]);

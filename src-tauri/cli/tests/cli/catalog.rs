@@ -23,8 +23,22 @@ fn scan_prints_a_summary_and_takes_follow_the_json_contract() {
         .find(|t| t["path"].as_str().unwrap().ends_with("SH010_flash_t2.mp4"))
         .unwrap();
     for key in [
-        "id", "path", "shot", "origin", "status", "duration_s", "frames", "fps", "width", "height",
-        "codec", "has_audio", "generation_id", "prompt", "present", "error",
+        "id",
+        "path",
+        "shot",
+        "origin",
+        "status",
+        "duration_s",
+        "frames",
+        "fps",
+        "width",
+        "height",
+        "codec",
+        "has_audio",
+        "generation_id",
+        "prompt",
+        "present",
+        "error",
     ] {
         assert!(t.get(key).is_some(), "takes --json has {key}: {t}");
     }
@@ -102,7 +116,11 @@ fn a_library_from_a_newer_version_is_refused_and_left_untouched() {
     let before = std::fs::read(&env.db).unwrap();
     let err = env.fail(&["shots", "--json"]);
     assert!(err.contains("newer version of Takeboard"), "{err}");
-    assert_eq!(std::fs::read(&env.db).unwrap(), before, "the file is not modified");
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "the file is not modified"
+    );
 }
 
 #[test]
@@ -115,7 +133,10 @@ fn a_library_locked_by_another_process_gives_a_clear_error_after_the_busy_timeou
     let start = std::time::Instant::now();
     let err = env.fail(&["rename-shot", "SH010", "Locked out"]);
     assert!(err.contains("locked by another process"), "{err}");
-    assert!(start.elapsed() >= std::time::Duration::from_secs(4), "waited for the busy timeout");
+    assert!(
+        start.elapsed() >= std::time::Duration::from_secs(4),
+        "waited for the busy timeout"
+    );
     conn.execute_batch("ROLLBACK;").unwrap();
     let shots = env.json(&["shots", "--json"]);
     assert_eq!(shots[0]["name"], "SH010", "nothing changed");
@@ -155,4 +176,3 @@ fn watch_prints_one_json_line_per_take_event_and_stops_on_sigterm() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "watch exits cleanly on SIGTERM: {exit:?}");
 }
-

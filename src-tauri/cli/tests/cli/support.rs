@@ -24,7 +24,14 @@ pub fn clip(dir: &Path, name: &str, fps: &str, audio: bool) -> PathBuf {
         cmd.args(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac"]);
     }
     let status = cmd
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .arg(&out)
         .status()
         .expect("ffmpeg runs");
@@ -67,7 +74,11 @@ impl Env {
     /// Runs the CLI, asserting exit code 1 and nothing on stdout; returns stderr.
     pub fn fail(&self, args: &[&str]) -> String {
         let out = self.cli(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?} should fail with exit 1");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} should fail with exit 1"
+        );
         assert!(out.stdout.is_empty(), "nothing on stdout on failure");
         String::from_utf8(out.stderr).unwrap()
     }

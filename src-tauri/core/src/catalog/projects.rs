@@ -91,8 +91,9 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
 
 /// The watched folders of a project.
 pub fn folders(conn: &Connection, project_id: i64) -> Result<Vec<WatchedFolder>, CatalogError> {
-    let mut stmt =
-        conn.prepare("SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt.query_map([project_id], |r| {
         Ok(WatchedFolder {
             id: r.get(0)?,

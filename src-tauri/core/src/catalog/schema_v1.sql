@@ -57,7 +57,7 @@ CREATE TABLE takes (
     prompt            TEXT,
     aspect_ratio      TEXT,
     resolution        TEXT,
-    request_json      TEXT,                    -- raw Luma request object from the sidecar
+    request_json      TEXT,                    -- raw Luma generation object from the sidecar (request, assets)
     sidecar_error     TEXT,                    -- a malformed sidecar, reported, never fatal
     error             TEXT,                    -- the file could not be read or probed
     presence          TEXT NOT NULL DEFAULT 'present' CHECK (presence IN ('present', 'missing')),

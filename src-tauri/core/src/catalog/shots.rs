@@ -3,7 +3,7 @@
 //! Positions are 1-based and contiguous within a project. What the user set by hand
 //! (a name, an order) is never undone by ingest: ingest only creates shots, at the end.
 
-use super::{log_event, now_text, CatalogError, Catalog};
+use super::{log_event, now_text, Catalog, CatalogError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The code of the shot that collects takes no rule could place.

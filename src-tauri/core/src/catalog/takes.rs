@@ -112,7 +112,8 @@ pub struct FileRow {
     pub take_hashed: bool,
 }
 
-const TAKE_SELECT: &str = "SELECT t.id, t.project_id, t.shot_id, s.code, t.content_hash, t.path, t.size,
+const TAKE_SELECT: &str =
+    "SELECT t.id, t.project_id, t.shot_id, s.code, t.content_hash, t.path, t.size,
         t.duration_s, t.frames, t.fps_num, t.fps_den, t.width, t.height, t.codec, t.has_audio,
         t.origin, t.generation_id, t.prompt, t.aspect_ratio, t.resolution, t.request_json,
         t.sidecar_error, t.error, t.presence,
@@ -173,9 +174,13 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
 
 /// One take.
 pub fn take(conn: &Connection, id: i64) -> Result<TakeRow, CatalogError> {
-    conn.query_row(&format!("{TAKE_SELECT} WHERE t.id = ?1"), [id], take_from_row)
-        .optional()?
-        .ok_or_else(|| CatalogError::NotFound(format!("no take with id {id}")))
+    conn.query_row(
+        &format!("{TAKE_SELECT} WHERE t.id = ?1"),
+        [id],
+        take_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| CatalogError::NotFound(format!("no take with id {id}")))
 }
 
 /// The project's takes in shot-list order (then oldest first), optionally of one shot.
@@ -220,14 +225,19 @@ fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
     })
 }
 
-const FILE_SELECT: &str = "SELECT f.id, f.folder_id, f.take_id, f.path, f.size, f.mtime_ns, f.inode,
+const FILE_SELECT: &str =
+    "SELECT f.id, f.folder_id, f.take_id, f.path, f.size, f.mtime_ns, f.inode,
         t.content_hash IS NOT NULL
      FROM files f JOIN takes t ON t.id = f.take_id";
 
 /// The file row at this path.
 pub fn file_by_path(conn: &Connection, path: &str) -> Result<Option<FileRow>, CatalogError> {
     Ok(conn
-        .query_row(&format!("{FILE_SELECT} WHERE f.path = ?1"), [path], file_from_row)
+        .query_row(
+            &format!("{FILE_SELECT} WHERE f.path = ?1"),
+            [path],
+            file_from_row,
+        )
         .optional()?)
 }
 
@@ -310,7 +320,11 @@ pub fn insert_take(
 
 /// Refreshes what ingest knows about an existing take (path, size, sidecar facts, errors)
 /// and marks it present. Never touches its shot or decisions.
-pub fn refresh_take(tx: &Transaction<'_>, take_id: i64, rec: &TakeRecord) -> Result<(), CatalogError> {
+pub fn refresh_take(
+    tx: &Transaction<'_>,
+    take_id: i64,
+    rec: &TakeRecord,
+) -> Result<(), CatalogError> {
     let m = rec.media.as_ref();
     tx.execute(
         "UPDATE takes SET path = ?2, size = ?3, mtime_ns = ?4,

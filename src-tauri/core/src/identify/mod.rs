@@ -33,7 +33,8 @@ pub struct Identity {
     pub resolution: Option<String>,
     /// The duration, e.g. `5s` (sidecar only).
     pub duration: Option<String>,
-    /// The raw Luma request object as compact JSON (sidecar only).
+    /// The sidecar's whole Luma generation object (its `request`, `assets`, `id`), compact
+    /// JSON (sidecar only): what a render request is rebuilt from.
     pub request_json: Option<String>,
     /// When the generation was made: the sidecar's `created_at`, else a Luma web
     /// download's time stamp (`YYYY-MM-DDTHH:MM:SS`, zone unknown).
@@ -65,6 +66,10 @@ pub fn identify(clip: &Path, names: &NameParser) -> Identity {
         Some(Err(error)) => (Sidecar::default(), Some(error.to_string())),
         None => (Sidecar::default(), None),
     };
+    let sidecar_generation = from_sidecar
+        .generation
+        .is_object()
+        .then(|| from_sidecar.generation.to_string());
     let prompt = from_sidecar.prompt.or(from_name.prompt_slug);
     let prompt_key = prompt
         .as_deref()
@@ -80,7 +85,7 @@ pub fn identify(clip: &Path, names: &NameParser) -> Identity {
         aspect_ratio: from_sidecar.aspect_ratio,
         resolution: from_sidecar.resolution,
         duration: from_sidecar.duration,
-        request_json: from_sidecar.request.map(|request| request.to_string()),
+        request_json: sidecar_generation,
         created_at: from_sidecar.created_at.or(from_name.luma_created),
         shot_code: from_name.shot_code,
         prompt_key,

@@ -363,7 +363,10 @@ fn parse_number(text: &str, max_digits: usize) -> Option<u32> {
 /// (`İ` → `i` + combining dot) are split the same way in a prompt and in its slug. Text in
 /// NFC and NFD forms gives different keys (no Unicode normalization tables here).
 pub fn normalize_prompt(prompt: &str) -> String {
-    let lower = prompt.to_lowercase();
+    use unicode_normalization::UnicodeNormalization;
+    // NFC first, so "café" typed (precomposed) and "café" pasted from macOS (decomposed)
+    // are one prompt.
+    let lower: String = prompt.nfc().collect::<String>().to_lowercase();
     let mut key = String::with_capacity(lower.len());
     let mut gap = false;
     for c in lower.chars() {

@@ -54,6 +54,9 @@ pub struct Sidecar {
     pub created_at: Option<String>,
     /// The raw `request` object, kept whole so a render request can be rebuilt from it.
     pub request: Option<Value>,
+    /// The whole generation object as read (its `request`, `assets`, `id`...), kept raw so
+    /// a render request can be rebuilt from it later.
+    pub generation: Value,
 }
 
 /// A sidecar that could not be used. Each message names the file so the user can open it.
@@ -193,6 +196,7 @@ fn sidecar_from_generation(generation: &Map<String, Value>) -> Sidecar {
         concepts: raw_from_request_or_top("concepts"),
         created_at: text(generation, "created_at"),
         request: request.map(|r| Value::Object(r.clone())),
+        generation: Value::Object(generation.clone()),
     }
 }
 

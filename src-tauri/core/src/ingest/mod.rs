@@ -15,8 +15,8 @@ pub use watch::{watch, WatchHandle};
 
 use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, unsorted_shot};
 use crate::catalog::takes::{
-    file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take,
-    remove_file, take_id_by_hash,
+    file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take, remove_file,
+    take_id_by_hash,
 };
 use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
 use crate::hash::{hash_file, HashError};
@@ -194,7 +194,8 @@ pub fn canonical_folder(path: &Path) -> Result<PathBuf, IngestError> {
 fn lock(cat: &SharedCatalog) -> std::sync::MutexGuard<'_, Catalog> {
     // A panic while holding the lock cannot leave a transaction half done (it rolls back
     // on drop), so the catalog behind a poisoned lock is still consistent.
-    cat.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    cat.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the caller already knows of a path's file row.
@@ -206,9 +207,57 @@ enum Known<'a> {
     Unknown,
 }
 
+/// A finished file, hashed, probed and identified, ready to be written.
+struct Examined {
+    rec: TakeRecord,
+    identity: Identity,
+    /// The path this same file (same inode, size, mtime) had before a rename.
+    renamed_from: Option<PathBuf>,
+    /// The problem to report (unreadable, not a video, damaged).
+    note: Option<FileNote>,
+}
+
+/// How many examined files are written per transaction during a scan: each commit is an
+/// fsync (`synchronous=FULL`), so a cold index of thousands of files commits in batches.
+const WRITE_BATCH: usize = 64;
+
+/// Examined files waiting to be written, and the report they go into.
+struct Pending<'a> {
+    cat: &'a SharedCatalog,
+    folder: &'a WatchedFolder,
+    batch: Vec<Examined>,
+}
+
+impl Pending<'_> {
+    fn push(
+        &mut self,
+        ex: Examined,
+        report: &mut ScanReport,
+        gate: &mut SettleGate,
+    ) -> Result<(), IngestError> {
+        self.batch.push(ex);
+        if self.batch.len() >= WRITE_BATCH {
+            self.flush(report, gate)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, report: &mut ScanReport, gate: &mut SettleGate) -> Result<(), IngestError> {
+        let batch = std::mem::take(&mut self.batch);
+        for e in record_batch(self.cat, self.folder, &batch)? {
+            report.record(e);
+        }
+        for ex in batch {
+            gate.forget(&ex.rec.path);
+            report.errors.extend(ex.note);
+        }
+        Ok(())
+    }
+}
+
 /// The outcome of looking at one path.
 enum PathOutcome {
-    Indexed(Vec<IngestEvent>, Option<FileNote>),
+    Examined(Box<Examined>),
     Unchanged,
     Pending,
     Skipped(FileNote),
@@ -227,7 +276,12 @@ pub fn reconcile_project(
     let folders = crate::catalog::projects::folders(lock(cat).conn(), project_id)?;
     let mut report = ScanReport::default();
     for folder in &folders {
-        report.merge(reconcile_folder(cat, folder, cfg, &mut SettleGate::default())?);
+        report.merge(reconcile_folder(
+            cat,
+            folder,
+            cfg,
+            &mut SettleGate::default(),
+        )?);
     }
     let deadline = std::time::Instant::now() + wait_pending;
     let mut gate = SettleGate::default();
@@ -239,9 +293,13 @@ pub fn reconcile_project(
                 continue;
             };
             match ingest_path(cat, folder, &path, Known::Unknown, cfg, &mut gate)? {
-                PathOutcome::Indexed(events, note) => {
-                    report.errors.extend(note);
-                    events.into_iter().for_each(|e| report.record(e));
+                PathOutcome::Examined(ex) => {
+                    let mut one = Pending {
+                        cat,
+                        folder,
+                        batch: vec![*ex],
+                    };
+                    one.flush(&mut report, &mut gate)?;
                 }
                 PathOutcome::Pending => report.pending.push(path),
                 PathOutcome::Skipped(n) => report.skipped.push(n),
@@ -273,20 +331,23 @@ pub fn reconcile_folder(
             .into_iter()
             .map(|f| (f.path.clone(), f))
             .collect();
+    let mut writes = Pending {
+        cat,
+        folder,
+        batch: Vec::new(),
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let row = Known::Looked(known.get(&path));
         match ingest_path(cat, folder, &path, row, cfg, gate)? {
-            PathOutcome::Indexed(events, note) => {
-                report.errors.extend(note);
-                events.into_iter().for_each(|e| report.record(e));
-            }
+            PathOutcome::Examined(ex) => writes.push(*ex, &mut report, gate)?,
             PathOutcome::Unchanged => report.unchanged += 1,
             PathOutcome::Pending => report.pending.push(path),
             PathOutcome::Skipped(note) => report.skipped.push(note),
             PathOutcome::Ignored | PathOutcome::Gone => {}
         }
     }
+    writes.flush(&mut report, gate)?;
     // Files that are no longer there (looked at after additions, so renames were matched).
     let known = files_in_folder(lock(cat).conn(), folder.id)?;
     for file in known {
@@ -419,9 +480,12 @@ fn ingest_path(
         let hash = crate::catalog::takes::take(lock(cat).conn(), old.take_id)?.content_hash;
         rec.content_hash = hash;
         if rec.content_hash.is_some() {
-            let events = record(cat, folder, &rec, &identity, Some(&old.path))?;
-            gate.forget(path);
-            return Ok(PathOutcome::Indexed(events, None));
+            return Ok(PathOutcome::Examined(Box::new(Examined {
+                rec,
+                identity,
+                renamed_from: Some(old.path),
+                note: None,
+            })));
         }
     }
 
@@ -459,9 +523,12 @@ fn ingest_path(
             reason: err.clone(),
         });
     }
-    let events = record(cat, folder, &rec, &identity, None)?;
-    gate.forget(path);
-    Ok(PathOutcome::Indexed(events, note))
+    Ok(PathOutcome::Examined(Box::new(Examined {
+        rec,
+        identity,
+        renamed_from: None,
+        note,
+    })))
 }
 
 fn apply_identity(rec: &mut TakeRecord, id: &Identity) {
@@ -474,20 +541,38 @@ fn apply_identity(rec: &mut TakeRecord, id: &Identity) {
     rec.sidecar_error = id.sidecar_error.clone();
 }
 
-/// Writes one examined file to the catalog in one transaction.
-fn record(
+/// Writes examined files to the catalog in one transaction.
+fn record_batch(
     cat: &SharedCatalog,
     folder: &WatchedFolder,
-    rec: &TakeRecord,
-    identity: &Identity,
-    renamed_from: Option<&Path>,
+    batch: &[Examined],
 ) -> Result<Vec<IngestEvent>, IngestError> {
-    let project_id = folder.project_id;
-    let path_text = crate::catalog::takes::path_text(&rec.path)?.to_owned();
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut guard = lock(cat);
     let events = guard.write(|tx| -> Result<Vec<IngestEvent>, CatalogError> {
         let mut events = Vec::new();
-        if let Some(old) = renamed_from.and_then(Path::to_str) {
+        for ex in batch {
+            events.extend(record(tx, folder, ex)?);
+        }
+        Ok(events)
+    })?;
+    Ok(events)
+}
+
+/// Writes one examined file (inside the caller's transaction).
+fn record(
+    tx: &rusqlite::Transaction<'_>,
+    folder: &WatchedFolder,
+    ex: &Examined,
+) -> Result<Vec<IngestEvent>, CatalogError> {
+    let (rec, identity) = (&ex.rec, &ex.identity);
+    let project_id = folder.project_id;
+    let path_text = crate::catalog::takes::path_text(&rec.path)?.to_owned();
+    {
+        let mut events = Vec::new();
+        if let Some(old) = ex.renamed_from.as_deref().and_then(Path::to_str) {
             if let Some(f) = file_by_path(tx, old)? {
                 tx.execute("DELETE FROM files WHERE id = ?1", [f.id])?;
             }
@@ -500,8 +585,8 @@ fn record(
                 // An unreadable or unfinished file that the user never decided on is not a
                 // take worth keeping once its bytes changed: drop it rather than leave a
                 // "missing" ghost.
-                let undecided = prior.status == crate::domain::TakeStatus::Unreviewed
-                    && !prior.is_final;
+                let undecided =
+                    prior.status == crate::domain::TakeStatus::Unreviewed && !prior.is_final;
                 if gone && (prior.content_hash.is_none() || (prior.error.is_some() && undecided)) {
                     tx.execute("DELETE FROM take_decisions WHERE take_id = ?1", [prior.id])?;
                     tx.execute("DELETE FROM takes WHERE id = ?1", [prior.id])?;
@@ -583,8 +668,7 @@ fn record(
             }
         }
         Ok(events)
-    })?;
-    Ok(events)
+    }
 }
 
 /// Where a new take goes: its shot code; else the shot of its prompt; else `UNSORTED`.

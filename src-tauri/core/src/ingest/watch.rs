@@ -6,8 +6,8 @@
 //! and rows come from `ingest_path` (fresh stat, hash, probe).
 
 use super::{
-    forget_path, ingest_path, lock, reconcile_folder, IngestConfig, IngestError, IngestEvent,
-    Known, PathOutcome, SettleGate, SharedCatalog,
+    forget_path, ingest_path, lock, reconcile_folder, record_batch, IngestConfig, IngestError,
+    IngestEvent, Known, PathOutcome, SettleGate, SharedCatalog,
 };
 use crate::catalog::projects::folders;
 use crate::catalog::WatchedFolder;
@@ -88,7 +88,8 @@ pub fn watch(
             let mut queue: BTreeSet<PathBuf> = BTreeSet::new();
             let mut need_reconcile = true;
             let mut last_reconcile = Instant::now();
-            let tick = (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
+            let tick =
+                (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
             loop {
                 if need_reconcile || last_reconcile.elapsed() >= cfg.reconcile_every {
                     need_reconcile = false;
@@ -182,7 +183,10 @@ fn step(
     gate: &mut SettleGate,
 ) -> Result<Option<Vec<IngestEvent>>, IngestError> {
     match ingest_path(cat, folder, path, Known::Unknown, cfg, gate)? {
-        PathOutcome::Indexed(events, _) => Ok(Some(events)),
+        PathOutcome::Examined(ex) => {
+            gate.forget(path);
+            record_batch(cat, folder, std::slice::from_ref(&*ex)).map(Some)
+        }
         PathOutcome::Pending => Ok(None),
         PathOutcome::Gone => {
             gate.forget(path);

@@ -774,19 +774,18 @@ fn normalizing_twice_changes_nothing() {
 }
 
 #[test]
-fn nfc_and_nfd_prompts_do_not_yet_share_a_key() {
-    // FIXME: equal text in NFC and NFD gives different keys; that needs Unicode
-    // normalization tables (the unicode-normalization crate). Asserting today's behaviour.
+fn nfc_and_nfd_prompts_share_a_key() {
     assert_eq!(normalize_prompt("Caf\u{e9} noir"), "caf\u{e9} noir");
-    assert_eq!(normalize_prompt("Cafe\u{301} noir"), "cafe noir");
+    assert_eq!(normalize_prompt("Cafe\u{301} noir"), "caf\u{e9} noir");
 }
 
 /// The slug Luma's web app is believed to make of a prompt (reference/luma-api.md §13,
-/// unverified): lower case, every run of non-alphanumerics one underscore, no underscore
+/// unverified): NFC, lower case, every run of non-alphanumerics one underscore, no underscore
 /// at either end.
 fn luma_style_slug(prompt: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut slug = String::new();
-    for c in prompt.to_lowercase().chars() {
+    for c in prompt.nfc().collect::<String>().to_lowercase().chars() {
         if c.is_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('_') {
@@ -874,7 +873,13 @@ fn a_clip_with_a_flash_sidecar_takes_every_sidecar_field_and_the_name_fields() {
 
     let identity = identify(&clip, &default_names());
     let request_json = identity.request_json.clone().expect("request json");
-    let request: serde_json::Value = serde_json::from_str(&request_json).expect("valid json");
+    let generation: serde_json::Value = serde_json::from_str(&request_json).expect("valid json");
+    assert_eq!(
+        generation["model"],
+        json!("ray-flash-2"),
+        "the whole generation is kept"
+    );
+    let request = &generation["request"];
     assert_eq!(
         request["prompt"],
         json!("A fly fisherman casts at dawn, mist over the river")

@@ -15,7 +15,14 @@ const WAIT: Duration = Duration::from_secs(20);
 fn source_clip(lib: &TestLibrary, name: &str) -> std::path::PathBuf {
     let scratch = lib.dir.path().join("scratch");
     std::fs::create_dir_all(&scratch).unwrap();
-    make_clip(&scratch, name, &ClipSpec { seconds: 2.0, ..ClipSpec::default() })
+    make_clip(
+        &scratch,
+        name,
+        &ClipSpec {
+            seconds: 2.0,
+            ..ClipSpec::default()
+        },
+    )
 }
 
 /// Writes `bytes` to `path` in `chunks` bursts, asserting after each burst that no take
@@ -77,7 +84,10 @@ fn a_firefox_download_with_placeholder_and_part_file_becomes_exactly_one_take() 
     std::fs::File::create(&final_path).unwrap(); // the zero-byte placeholder
     let part = lib.clips.join("Ab12xY.mp4.part");
     write_in_bursts(&lib, &part, &bytes, 5);
-    assert!(lib.takes().is_empty(), "the placeholder must never be indexed");
+    assert!(
+        lib.takes().is_empty(),
+        "the placeholder must never be indexed"
+    );
     std::fs::rename(&part, &final_path).unwrap();
     let takes = lib.wait_for(WAIT, "the finished download", |t| !t.is_empty());
     watch.stop();
@@ -95,7 +105,9 @@ fn a_curl_download_written_in_bursts_under_its_final_name_becomes_one_take_when_
     write_in_bursts(&lib, &path, &bytes, 8);
     let takes = lib.wait_for(WAIT, "the curl download", |t| !t.is_empty());
     // Let a few more watcher ticks pass: still one take, and its facts are complete.
-    let again = lib.wait_for(WAIT, "a stable catalog", |t| t.len() == 1 && t[0].media.is_some());
+    let again = lib.wait_for(WAIT, "a stable catalog", |t| {
+        t.len() == 1 && t[0].media.is_some()
+    });
     watch.stop();
     assert_eq!(takes.len(), 1);
     assert_eq!(again[0].id, takes[0].id);
@@ -110,7 +122,11 @@ fn five_hundred_clips_dropped_at_once_match_the_folder_and_offline_changes_are_r
     let staging = lib.dir.path().join("staging");
     std::fs::create_dir(&staging).unwrap();
     for i in 0..500 {
-        unique_copy(&src, &staging.join(format!("SH{:03}_flash_t{i}.mp4", 10 + (i % 5) * 10)), i);
+        unique_copy(
+            &src,
+            &staging.join(format!("SH{:03}_flash_t{i}.mp4", 10 + (i % 5) * 10)),
+            i,
+        );
     }
     for entry in std::fs::read_dir(&staging).unwrap() {
         let p = entry.unwrap().path();
@@ -129,7 +145,14 @@ fn five_hundred_clips_dropped_at_once_match_the_folder_and_offline_changes_are_r
         std::fs::remove_file(p).unwrap();
     }
     for p in &names[10..15] {
-        std::fs::rename(p, p.with_file_name(format!("renamed_{}", p.file_name().unwrap().to_str().unwrap()))).unwrap();
+        std::fs::rename(
+            p,
+            p.with_file_name(format!(
+                "renamed_{}",
+                p.file_name().unwrap().to_str().unwrap()
+            )),
+        )
+        .unwrap();
     }
     for i in 1000..1010 {
         unique_copy(&src, &lib.clips.join(format!("SH060_flash_t{i}.mp4")), i);
@@ -143,7 +166,10 @@ fn five_hundred_clips_dropped_at_once_match_the_folder_and_offline_changes_are_r
         .filter(|t| t.presence == Presence::Present)
         .collect();
     assert_eq!(present.len(), 500, "catalog matches the folder");
-    let mut on_disk: Vec<_> = std::fs::read_dir(&lib.clips).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut on_disk: Vec<_> = std::fs::read_dir(&lib.clips)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     on_disk.sort();
     let mut in_catalog: Vec<_> = present.iter().map(|t| t.path.clone()).collect();
     in_catalog.sort();
@@ -177,7 +203,11 @@ fn a_renamed_or_moved_file_keeps_its_take_and_decisions_and_a_deleted_one_comes_
     assert_eq!(report.missing, 1);
     let missing = lib.takes().into_iter().find(|t| t.id == take.id).unwrap();
     assert_eq!(missing.presence, Presence::Missing);
-    assert_eq!(missing.status, TakeStatus::Hold, "decisions are kept while missing");
+    assert_eq!(
+        missing.status,
+        TakeStatus::Hold,
+        "decisions are kept while missing"
+    );
 
     let copied_back = lib.clips.join("restored copy.mp4");
     std::fs::copy(&src, &copied_back).unwrap();
@@ -201,7 +231,11 @@ fn the_same_bytes_under_two_names_are_one_take() {
     std::fs::remove_file(lib.clips.join("x.mp4")).unwrap();
     lib.scan();
     let t = &lib.takes()[0];
-    assert_eq!(t.presence, Presence::Present, "still held by the other copy");
+    assert_eq!(
+        t.presence,
+        Presence::Present,
+        "still held by the other copy"
+    );
     assert_eq!(t.path, lib.clips.join("x (1).mp4"));
 }
 
@@ -210,7 +244,11 @@ fn bad_files_are_recorded_with_a_clear_error_and_nothing_else_is_lost() {
     let lib = TestLibrary::new();
     let src = source_clip(&lib, "src.mp4");
     std::fs::copy(&src, lib.clips.join("SH010_good.mp4")).unwrap();
-    std::fs::write(lib.clips.join("SH010_page.mp4"), b"<!doctype html><html><body>not a video</body></html>").unwrap();
+    std::fs::write(
+        lib.clips.join("SH010_page.mp4"),
+        b"<!doctype html><html><body>not a video</body></html>",
+    )
+    .unwrap();
     let bytes = std::fs::read(&src).unwrap();
     std::fs::write(lib.clips.join("SH010_cut.mp4"), &bytes[..bytes.len() / 3]).unwrap();
     // Backdate the truncated file past the churn limit, so it is not taken for a download.
@@ -223,25 +261,59 @@ fn bad_files_are_recorded_with_a_clear_error_and_nothing_else_is_lost() {
         .unwrap();
     std::fs::write(lib.clips.join("SH010_empty.mp4"), b"").unwrap();
     std::os::unix::fs::symlink(&src, lib.clips.join("SH010_link.mp4")).unwrap();
-    std::fs::write(lib.clips.join("SH010_good.mp4.json"), b"{ \"id\": \"abc\", \"model\": ").unwrap();
+    std::fs::write(
+        lib.clips.join("SH010_good.mp4.json"),
+        b"{ \"id\": \"abc\", \"model\": ",
+    )
+    .unwrap();
 
     let report = lib.scan();
     let takes = lib.takes();
-    let by_name = |n: &str| takes.iter().find(|t| t.path.file_name().unwrap() == n).cloned();
+    let by_name = |n: &str| {
+        takes
+            .iter()
+            .find(|t| t.path.file_name().unwrap() == n)
+            .cloned()
+    };
 
     let good = by_name("SH010_good.mp4").expect("the good clip is indexed");
     assert!(good.error.is_none());
     assert!(good.media.is_some());
-    let sidecar_error = good.sidecar_error.expect("a malformed sidecar is reported on the take");
-    assert!(sidecar_error.contains("SH010_good.mp4.json"), "{sidecar_error}");
+    let sidecar_error = good
+        .sidecar_error
+        .expect("a malformed sidecar is reported on the take");
+    assert!(
+        sidecar_error.contains("SH010_good.mp4.json"),
+        "{sidecar_error}"
+    );
 
     let page = by_name("SH010_page.mp4").expect("a non-video is recorded");
-    assert!(page.error.as_deref().unwrap_or("").to_lowercase().contains("not"), "{:?}", page.error);
+    assert!(
+        page.error
+            .as_deref()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("not"),
+        "{:?}",
+        page.error
+    );
     let cut = by_name("SH010_cut.mp4").expect("a truncated clip is recorded");
     assert!(cut.error.is_some());
-    assert!(by_name("SH010_empty.mp4").is_none(), "zero-byte files are not indexed");
-    assert!(by_name("SH010_link.mp4").is_none(), "symlinks are not followed");
-    assert!(report.skipped.iter().any(|n| n.reason.contains("symbolic link")), "{report:?}");
+    assert!(
+        by_name("SH010_empty.mp4").is_none(),
+        "zero-byte files are not indexed"
+    );
+    assert!(
+        by_name("SH010_link.mp4").is_none(),
+        "symlinks are not followed"
+    );
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|n| n.reason.contains("symbolic link")),
+        "{report:?}"
+    );
     assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
 }
 
@@ -261,7 +333,10 @@ fn hostile_and_unicode_file_names_are_indexed_verbatim() {
     let report = lib.scan();
     assert_eq!(report.added, names.len(), "{report:?}");
     for n in names {
-        assert!(lib.take_at(&lib.clips.join(n)).is_some(), "{n} indexed under its exact name");
+        assert!(
+            lib.take_at(&lib.clips.join(n)).is_some(),
+            "{n} indexed under its exact name"
+        );
     }
 }
 
@@ -271,8 +346,17 @@ fn takes_group_by_shot_code_then_prompt_then_unsorted() {
     let src = source_clip(&lib, "src.mp4");
     unique_copy(&src, &lib.clips.join("sc01-flash-take1.mp4"), 1);
     unique_copy(&src, &lib.clips.join("SC01_std.mp4"), 2);
-    unique_copy(&src, &lib.clips.join("2026-01-07T01-36-13_fly_fishing.mp4"), 3);
-    unique_copy(&src, &lib.clips.join("2026-01-07T02-00-00_fly_fishing_watermarked.mp4"), 4);
+    unique_copy(
+        &src,
+        &lib.clips.join("2026-01-07T01-36-13_fly_fishing.mp4"),
+        3,
+    );
+    unique_copy(
+        &src,
+        &lib.clips
+            .join("2026-01-07T02-00-00_fly_fishing_watermarked.mp4"),
+        4,
+    );
     unique_copy(&src, &lib.clips.join("random clip.mp4"), 5);
     lib.scan();
     let takes = lib.takes();
@@ -286,14 +370,22 @@ fn takes_group_by_shot_code_then_prompt_then_unsorted() {
     assert_eq!(shot_of("sc01-flash-take1.mp4"), "SC01");
     assert_eq!(shot_of("SC01_std.mp4"), "SC01");
     let prompt_shot = shot_of("2026-01-07T01-36-13_fly_fishing.mp4");
-    assert_eq!(prompt_shot, shot_of("2026-01-07T02-00-00_fly_fishing_watermarked.mp4"));
+    assert_eq!(
+        prompt_shot,
+        shot_of("2026-01-07T02-00-00_fly_fishing_watermarked.mp4")
+    );
     assert!(prompt_shot.starts_with("SH"), "{prompt_shot}");
     assert_eq!(shot_of("random clip.mp4"), "UNSORTED");
     let cat = lib.cat.lock().unwrap();
-    let shot = takeboard_core::catalog::shots::shot_by_code(cat.conn(), lib.project_id, &prompt_shot)
-        .unwrap()
-        .unwrap();
-    assert!(shot.name.to_lowercase().starts_with("fly fishing"), "{}", shot.name);
+    let shot =
+        takeboard_core::catalog::shots::shot_by_code(cat.conn(), lib.project_id, &prompt_shot)
+            .unwrap()
+            .unwrap();
+    assert!(
+        shot.name.to_lowercase().starts_with("fly fishing"),
+        "{}",
+        shot.name
+    );
 }
 
 #[test]
@@ -307,11 +399,16 @@ fn hand_moves_renames_and_reorders_survive_every_rescan() {
     {
         let mut cat = lib.cat.lock().unwrap();
         cat.move_take(moved.id, "SH020").unwrap();
-        cat.rename_shot(lib.project_id, "SH020", "Hero close-up").unwrap();
+        cat.rename_shot(lib.project_id, "SH020", "Hero close-up")
+            .unwrap();
         cat.reorder_shot(lib.project_id, "SH020", 1).unwrap();
     }
     // A rename of the file and a full rescan (twice) must not undo any of it.
-    std::fs::rename(lib.clips.join("SH010_flash_t1.mp4"), lib.clips.join("SH010_flash_t1b.mp4")).unwrap();
+    std::fs::rename(
+        lib.clips.join("SH010_flash_t1.mp4"),
+        lib.clips.join("SH010_flash_t1b.mp4"),
+    )
+    .unwrap();
     lib.scan();
     lib.scan();
     let t = lib.takes().into_iter().find(|t| t.id == moved.id).unwrap();
@@ -338,7 +435,45 @@ fn a_sidecar_sets_origin_prompt_and_generation_id() {
     lib.scan();
     let t = &lib.takes()[0];
     assert_eq!(t.origin, Origin::Standard);
-    assert_eq!(t.generation_id.as_deref(), Some("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab"));
+    assert_eq!(
+        t.generation_id.as_deref(),
+        Some("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab")
+    );
     assert_eq!(t.prompt.as_deref(), Some("A red kite over cliffs"));
     assert!(t.sidecar_error.is_none());
+}
+
+#[test]
+fn an_ingested_flash_take_promotes_to_modify_with_its_luma_video_url() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    std::fs::copy(&src, lib.clips.join("SH010_flash_t1.mp4")).unwrap();
+    std::fs::write(
+        lib.clips.join("SH010_flash_t1.mp4.json"),
+        r#"{"id":"9f0e0000-0000-4000-8000-000000000001","model":"ray-flash-2","state":"completed",
+            "assets":{"video":"https://cdn.example/flash.mp4"},
+            "request":{"model":"ray-flash-2","prompt":"Gulls over a harbour","aspect_ratio":"16:9",
+            "resolution":"720p","duration":"5s"}}"#,
+    )
+    .unwrap();
+    lib.scan();
+    let take = lib.takes().remove(0);
+    let mut cat = lib.cat.lock().unwrap();
+    let approval = takeboard_core::review::approve(
+        &mut cat,
+        take.id,
+        takeboard_core::review::ApproveOptions {
+            mode: Some(takeboard_core::domain::RenderMode::Modify),
+            resolution: None,
+        },
+    )
+    .unwrap();
+    let request = approval.request.expect("a Flash approval makes a request");
+    assert_eq!(
+        request.body["media"]["url"],
+        "https://cdn.example/flash.mp4"
+    );
+    assert_eq!(request.body["model"], "ray-2");
+    assert_eq!(request.body["prompt"], "Gulls over a harbour");
+    assert!(request.missing.is_empty(), "{:?}", request.missing);
 }

@@ -11,8 +11,6 @@ use takeboard_core::ingest::{self, IngestConfig, ScanReport, SharedCatalog};
 pub struct TestLibrary {
     /// Keeps the temp dir alive.
     pub dir: tempfile::TempDir,
-    /// The database file.
-    pub db: PathBuf,
     /// The watched folder.
     pub clips: PathBuf,
     /// The open catalog.
@@ -49,7 +47,6 @@ impl TestLibrary {
             .expect("project");
         TestLibrary {
             dir,
-            db,
             clips,
             cat: Arc::new(Mutex::new(cat)),
             project_id,
@@ -58,8 +55,13 @@ impl TestLibrary {
 
     /// One full reconcile, waiting for files still being written.
     pub fn scan(&self) -> ScanReport {
-        ingest::reconcile_project(&self.cat, self.project_id, &fast_config(), Duration::from_secs(10))
-            .expect("scan")
+        ingest::reconcile_project(
+            &self.cat,
+            self.project_id,
+            &fast_config(),
+            Duration::from_secs(10),
+        )
+        .expect("scan")
     }
 
     /// All takes of the project.
@@ -74,7 +76,12 @@ impl TestLibrary {
     }
 
     /// Polls `cond` on the takes until it holds or `timeout` passes.
-    pub fn wait_for(&self, timeout: Duration, what: &str, cond: impl Fn(&[TakeRow]) -> bool) -> Vec<TakeRow> {
+    pub fn wait_for(
+        &self,
+        timeout: Duration,
+        what: &str,
+        cond: impl Fn(&[TakeRow]) -> bool,
+    ) -> Vec<TakeRow> {
         let deadline = Instant::now() + timeout;
         loop {
             let takes = self.takes();
@@ -84,7 +91,10 @@ impl TestLibrary {
             assert!(
                 Instant::now() < deadline,
                 "timed out after {timeout:?} waiting for {what}; takes now: {:?}",
-                takes.iter().map(|t| (&t.path, t.presence)).collect::<Vec<_>>()
+                takes
+                    .iter()
+                    .map(|t| (&t.path, t.presence))
+                    .collect::<Vec<_>>()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
