@@ -48,8 +48,11 @@ tauri-driver:
 
 ui-deps: ui/node_modules/.package-lock.json
 
-ui/node_modules/.package-lock.json: ui/package-lock.json
-	cd ui && npm ci --no-audit --no-fund
+# `npm install` against the committed lockfile, not `npm ci`: npm 11 records only this
+# platform's optional packages (rollup, @tauri-apps/cli binaries) in the lockfile and then
+# `npm ci` refuses its own lockfile as out of sync. The install leaves the lockfile as is.
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
+	cd ui && npm install --no-audit --no-fund
 	@touch $@
 
 py-deps test-deps: $(VENV)/.installed

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use takeboard_core::catalog::{projects, shots, takes, Catalog, CatalogError};
-use takeboard_core::domain::{ProjectId, RequestState, ShotState, TakeId};
+use takeboard_core::catalog::{projects, shots, takes, Catalog};
+use takeboard_core::domain::{ProjectId, ShotState, TakeId};
 use takeboard_core::export::{self, ExportOptions};
 use takeboard_core::ingest;
 use takeboard_core::pricing;
@@ -59,25 +59,13 @@ pub fn open_folder_in<R: Runtime>(
     state: &AppState,
     folder: &Path,
 ) -> Result<AppInfo, IpcError> {
-    let canon = ingest::canonical_folder(folder)?;
     let current = state.project()?;
     let project = state.with_catalog(|cat| {
         let name = match current {
-            Some(id) => projects::project(cat.conn(), id)?.name,
-            None => match projects::projects(cat.conn())?.as_slice() {
-                [only] => only.name.clone(),
-                _ => canon
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "Default".to_owned()),
-            },
+            Some(id) => Some(projects::project(cat.conn(), id)?.name),
+            None => None,
         };
-        let library = cat.path().to_owned();
-        Ok(cat.write(|tx| -> Result<ProjectId, CatalogError> {
-            let p = projects::ensure_project(tx, &name)?;
-            projects::add_folder(tx, p.id, &canon, &library)?;
-            Ok(p.id)
-        })?)
+        Ok(ingest::attach_folder(cat, name.as_deref(), folder)?)
     })?;
     let cfg = ingest_config();
     ingest::reconcile_project(&state.shared_catalog()?, project, &cfg, cfg.settle * 2)?;
@@ -323,14 +311,7 @@ pub fn export_requests(
 ) -> Result<ExportRequestsDto, IpcError> {
     let project = state.require_project()?;
     state.with_catalog(|cat| {
-        // TODO(core): the CLI's `requests export` does the same filtering and writing; one
-        // core function (e.g. render::export_queued_bodies) should own it for both.
-        let requests = review::requests(cat.conn(), project)?;
-        let bodies: Vec<&serde_json::Value> = requests
-            .iter()
-            .filter(|r| r.state == RequestState::Queued)
-            .map(|r| &r.body)
-            .collect();
+        let bodies = review::queued_bodies(cat.conn(), project)?;
         let text = serde_json::to_string_pretty(&bodies)
             .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
         std::fs::write(&dest, text + "\n").map_err(|e| {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use takeboard_core::catalog::{self, projects, shots, Catalog};
-use takeboard_core::domain::{RenderMode, RequestState, TakeStatus};
+use takeboard_core::domain::{RenderMode, TakeStatus};
 use takeboard_core::export::{self, ExportFormat, ExportOptions, Placeholders};
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
 use takeboard_core::render::{key, luma::LumaClient, outbox};
@@ -212,7 +212,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let mut cat = Catalog::open(&library)?;
     match cli.command {
         Command::Scan { folder } => {
-            let project_id = attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
+            let project_id = ingest::attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
             let shared: SharedCatalog = Arc::new(Mutex::new(cat));
             let cfg = ingest_config();
             let report = ingest::reconcile_project(&shared, project_id, &cfg, cfg.churn_limit)?;
@@ -230,7 +230,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&output::scan_summary(&report))
         }
         Command::Watch { folder } => {
-            let project_id = attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
+            let project_id = ingest::attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
             watch(Arc::new(Mutex::new(cat)), project_id)
         }
         Command::Shots { json: _ } => {
@@ -297,15 +297,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Requests { json: _, action } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
-            let requests = review::requests(cat.conn(), project_id)?;
             match action {
-                None => print_json(&output::requests(&requests)),
+                None => print_json(&output::requests(&review::requests(cat.conn(), project_id)?)),
                 Some(RequestsAction::Export { out }) => {
-                    let bodies: Vec<&serde_json::Value> = requests
-                        .iter()
-                        .filter(|r| r.state == RequestState::Queued)
-                        .map(|r| &r.body)
-                        .collect();
+                    let bodies = review::queued_bodies(cat.conn(), project_id)?;
                     let text = serde_json::to_string_pretty(&bodies)?;
                     std::fs::write(&out, text + "\n")
                         .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
@@ -411,33 +406,6 @@ fn existing_project(cat: &Catalog, name: Option<&str>) -> Result<i64, Failure> {
                 .join(", ")
         ))),
     }
-}
-
-/// Adds `folder` to the named project (or the only one, or a new one named after the
-/// folder) and returns the project id.
-fn attach_folder(
-    cat: &mut Catalog,
-    name: Option<&str>,
-    folder: &std::path::Path,
-) -> Result<i64, Failure> {
-    let canon = ingest::canonical_folder(folder)?;
-    let project_name = match name {
-        Some(n) => n.to_owned(),
-        None => match projects::projects(cat.conn())?.as_slice() {
-            [only] => only.name.clone(),
-            _ => canon
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "Default".into()),
-        },
-    };
-    let library = cat.path().to_owned();
-    let id = cat.write(|tx| -> Result<i64, catalog::CatalogError> {
-        let p = projects::ensure_project(tx, &project_name)?;
-        projects::add_folder(tx, p.id, &canon, &library)?;
-        Ok(p.id)
-    })?;
-    Ok(id)
 }
 
 fn watch(cat: SharedCatalog, project_id: i64) -> Result<(), Failure> {

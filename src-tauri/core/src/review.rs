@@ -945,6 +945,16 @@ pub fn request(conn: &Connection, request_id: RequestId) -> Result<RenderRequest
     .ok_or(ReviewError::RequestNotFound(request_id))
 }
 
+/// The Luma request bodies of the project's queued requests, oldest first: what
+/// `requests export` writes for sending elsewhere.
+pub fn queued_bodies(conn: &Connection, project_id: ProjectId) -> Result<Vec<Value>, ReviewError> {
+    Ok(requests(conn, project_id)?
+        .into_iter()
+        .filter(|r| r.state == RequestState::Queued)
+        .map(|r| r.body)
+        .collect())
+}
+
 /// Every render request of a project, oldest first.
 pub fn requests(
     conn: &Connection,

@@ -191,6 +191,32 @@ pub fn canonical_folder(path: &Path) -> Result<PathBuf, IngestError> {
     Ok(canon)
 }
 
+/// Adds `folder` to a project and returns the project id. The project is the one named,
+/// else the library's only project, else a new one named after the folder.
+pub fn attach_folder(
+    cat: &mut Catalog,
+    project: Option<&str>,
+    folder: &Path,
+) -> Result<i64, IngestError> {
+    let canon = canonical_folder(folder)?;
+    let name = match project {
+        Some(n) => n.to_owned(),
+        None => match crate::catalog::projects::projects(cat.conn())?.as_slice() {
+            [only] => only.name.clone(),
+            _ => canon
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Default".into()),
+        },
+    };
+    let library = cat.path().to_owned();
+    Ok(cat.write(|tx| -> Result<i64, CatalogError> {
+        let p = crate::catalog::projects::ensure_project(tx, &name)?;
+        crate::catalog::projects::add_folder(tx, p.id, &canon, &library)?;
+        Ok(p.id)
+    })?)
+}
+
 fn lock(cat: &SharedCatalog) -> std::sync::MutexGuard<'_, Catalog> {
     // A panic while holding the lock cannot leave a transaction half done (it rolls back
     // on drop), so the catalog behind a poisoned lock is still consistent.
