@@ -248,8 +248,23 @@ impl XorShift {
     }
 }
 
-/// Every invariant the catalog must keep after any crash; panics with the run number.
-fn assert_library_invariants(db: &rusqlite::Connection, run: usize) {
+/// Rows of two columns, the first an id, for readable assertion messages.
+fn pairs(db: &rusqlite::Connection, sql: &str) -> Vec<(i64, String)> {
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Every invariant the catalog must keep after any crash; panics naming the run.
+///
+/// Request states, from the schema: `failed` and `cancelled` are dead (outside the unique
+/// index `one_live_request_per_take`); `queued`, `submitted` and `unknown` are pending and
+/// need an approved source take; `completed` is live for the index but is history, so it
+/// may outlive an un-approval.
+fn assert_catalog_invariants(db: &rusqlite::Connection, run: usize) {
     let integrity: Vec<String> = db
         .prepare("PRAGMA integrity_check")
         .unwrap()
@@ -266,37 +281,26 @@ fn assert_library_invariants(db: &rusqlite::Connection, run: usize) {
         .count();
     assert_eq!(fk_violations, 0, "run {run}: foreign_key_check");
 
-    let query = |sql: &str| -> Vec<(i64, String)> {
-        db.prepare(sql)
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
-    // Only approve/unapprove/mark run here, so a request is queued or cancelled. Cancelled
-    // and failed are the dead states (outside `one_live_request_per_take`); a completed
-    // request may outlive its approval as history, but none can exist without a submit.
-    let not_queued_or_cancelled =
-        query("SELECT id, state FROM render_requests WHERE state NOT IN ('queued', 'cancelled')");
-    assert_eq!(not_queued_or_cancelled, [], "run {run}");
-    let orphans = query(
-        "SELECT r.id, COALESCE(d.status, 'unreviewed') FROM render_requests r
-         LEFT JOIN take_decisions d ON d.take_id = r.source_take_id
-         WHERE r.state NOT IN ('cancelled', 'failed')
+    let orphans = pairs(
+        db,
+        "SELECT r.id, r.state || ' request of a take that is ' || COALESCE(d.status, 'unreviewed')
+         FROM render_requests r LEFT JOIN take_decisions d ON d.take_id = r.source_take_id
+         WHERE r.state IN ('queued', 'submitted', 'unknown')
            AND COALESCE(d.status, 'unreviewed') <> 'approved'",
     );
     assert_eq!(
         orphans,
         [],
-        "run {run}: a live request whose take is not approved"
+        "run {run}: a pending request without its approval"
     );
-    let doubles = query(
+    let doubles = pairs(
+        db,
         "SELECT source_take_id, COUNT(*) || ' live requests' FROM render_requests
          WHERE state NOT IN ('failed', 'cancelled') GROUP BY source_take_id HAVING COUNT(*) > 1",
     );
     assert_eq!(doubles, [], "run {run}: two live requests for one take");
-    let unrequested = query(
+    let unrequested = pairs(
+        db,
         "SELECT t.id, (SELECT COUNT(*) FROM render_requests r
                        WHERE r.source_take_id = t.id AND r.state NOT IN ('failed', 'cancelled'))
                       || ' live requests'
@@ -310,14 +314,16 @@ fn assert_library_invariants(db: &rusqlite::Connection, run: usize) {
         [],
         "run {run}: an approved Flash take without exactly one live request"
     );
-    let two_approved = query(
+    let two_approved = pairs(
+        db,
         "SELECT t.shot_id, COUNT(*) || ' approved Flash takes' FROM takes t
          JOIN take_decisions d ON d.take_id = t.id
          WHERE d.status = 'approved' AND t.origin <> 'standard'
          GROUP BY t.shot_id HAVING COUNT(*) > 1",
     );
     assert_eq!(two_approved, [], "run {run}");
-    let two_finals = query(
+    let two_finals = pairs(
+        db,
         "SELECT t.shot_id, COUNT(*) || ' final takes' FROM takes t
          JOIN take_decisions d ON d.take_id = t.id
          WHERE d.is_final = 1 GROUP BY t.shot_id HAVING COUNT(*) > 1",
@@ -325,7 +331,8 @@ fn assert_library_invariants(db: &rusqlite::Connection, run: usize) {
     assert_eq!(two_finals, [], "run {run}");
     // All or nothing: a request row exists exactly when the approval that created it was
     // logged, and a cancellation exactly when its event was.
-    let unlogged = query(
+    let unlogged = pairs(
+        db,
         "SELECT r.id, r.state FROM render_requests r
          WHERE (SELECT COUNT(*) FROM events e
                 WHERE e.kind = 'take_approved' AND e.request_id = r.id
@@ -336,70 +343,96 @@ fn assert_library_invariants(db: &rusqlite::Connection, run: usize) {
     assert_eq!(unlogged, [], "run {run}: a request and its events disagree");
 }
 
-#[test]
-fn sigkill_at_random_moments_never_breaks_the_one_request_per_approval_rule() {
-    let env = Env::new();
-    // Five shots of two Flash takes each (approval moves between them), and a Standard
-    // take in SH010 (approving it marks it final, no request).
+/// The library the kill loops work on: five shots of two Flash takes each (approval moves
+/// between them) and a Standard take in SH010 (approving it marks it final, no request).
+/// Returns the take ids as arguments, in id order.
+fn kill_loop_library(env: &Env) -> Vec<String> {
     let flash: Vec<String> = (1..=5)
         .flat_map(|s| (1..=2).map(move |v| format!("SH{:03}_flash_v{v}.mp4", s * 10)))
         .collect();
-    scanned_flash_takes(&env, &flash, 1);
+    scanned_flash_takes(env, &flash, 1);
     clips(&env.clips, &["SH010_std.mp4".to_owned()], 1);
     env.json(&["scan", env.clips.to_str().unwrap()]);
-    let ids = take_ids(&env);
+    let mut ids: Vec<i64> = take_ids(env).into_values().collect();
     assert_eq!(ids.len(), 11);
-    let takes: Vec<String> = {
-        let mut v: Vec<i64> = ids.values().copied().collect();
-        v.sort_unstable();
-        v.iter().map(i64::to_string).collect()
-    };
+    ids.sort_unstable();
+    ids.iter().map(i64::to_string).collect()
+}
 
-    // How long one decision takes end to end on this machine: kill moments are drawn from
-    // 0 to a little past it (at most 30 ms), so most kills land while the process works.
+/// How long one decision takes end to end on this machine, plus a quarter (1–30 ms): kill
+/// moments drawn below it land mostly while the process works.
+fn decision_kill_window_us(env: &Env, take: &str) -> u64 {
     let lifetime = (0..3)
         .flat_map(|_| ["approve", "unapprove"])
         .map(|action| {
             let started = Instant::now();
-            let out = command(&env, &[action, &takes[0]]).output().unwrap();
+            let out = command(env, &[action, take]).output().unwrap();
             assert!(out.status.success());
             started.elapsed()
         })
         .max()
         .unwrap();
-    let kill_window_us = (lifetime.as_micros() as u64 * 5 / 4).clamp(1_000, 30_000);
+    (lifetime.as_micros() as u64 * 5 / 4).clamp(1_000, 30_000)
+}
 
+/// A random decision on a random take, as CLI arguments.
+fn random_decision(rng: &mut XorShift, takes: &[String]) -> Vec<String> {
+    let take = takes[rng.below(takes.len() as u64) as usize].clone();
+    match rng.below(10) {
+        0..=4 => vec!["approve".into(), take],
+        5..=6 => vec!["unapprove".into(), take],
+        _ => {
+            let status = ["selected", "hold", "rejected", "unreviewed"][rng.below(4) as usize];
+            vec!["mark".into(), take, status.into()]
+        }
+    }
+}
+
+/// Starts `cmd` and SIGKILLs it after a random delay below `window_us`; true when the
+/// kill landed before the process ended.
+fn run_and_kill(mut cmd: Command, rng: &mut XorShift, window_us: u64) -> bool {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The kill moment, drawn at random: this sleep is the fault, not a synchronization.
+    std::thread::sleep(Duration::from_micros(rng.below(window_us)));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    match status.signal() {
+        Some(9) => true,
+        None => false,
+        other => panic!("{cmd:?} ended with signal {other:?}"),
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_breaks_the_one_request_per_approval_rule() {
+    let env = Env::new();
+    let takes = kill_loop_library(&env);
+    let window_us = decision_kill_window_us(&env, &takes[0]);
     let db = rusqlite::Connection::open(&env.db).unwrap();
     let mut rng = XorShift(0x5EED_7A6E_B0A2_D001);
     let (mut killed, mut finished) = (0, 0);
-    for run in 0..1000 {
-        let take = &takes[rng.below(takes.len() as u64) as usize];
-        let args: Vec<&str> = match rng.below(10) {
-            0..=4 => vec!["approve", take],
-            5..=6 => vec!["unapprove", take],
-            n => {
-                let status = ["selected", "hold", "rejected", "unreviewed"][(n as usize + run) % 4];
-                vec!["mark", take, status]
-            }
-        };
-        let mut child = command(&env, &args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The kill moment, drawn at random: this sleep is the fault, not a synchronization.
-        std::thread::sleep(Duration::from_micros(rng.below(kill_window_us)));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        match status.signal() {
-            Some(9) => killed += 1,
-            None => finished += 1,
-            other => panic!("run {run}: {args:?} ended with {other:?}"),
+    for run in 0..500 {
+        let args = random_decision(&mut rng, &takes);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if run_and_kill(command(&env, &args), &mut rng, window_us) {
+            killed += 1;
+        } else {
+            finished += 1;
         }
-        assert_library_invariants(&db, run);
+        assert_catalog_invariants(&db, run);
+        // Without a submit a request is only ever queued or cancelled.
+        let sent = pairs(
+            &db,
+            "SELECT id, state FROM render_requests WHERE state NOT IN ('queued', 'cancelled')",
+        );
+        assert_eq!(sent, [], "run {run}");
     }
     assert!(
-        killed >= 200 && finished >= 100,
+        killed >= 100 && finished >= 50,
         "the kills land both mid-run and after the end ({killed} killed, {finished} finished)"
     );
 
@@ -408,6 +441,109 @@ fn sigkill_at_random_moments_never_breaks_the_one_request_per_approval_rule() {
     assert!(
         listed.iter().any(|r| r["state"] == "cancelled"),
         "the loop went through approvals and withdrawals: {listed:?}"
+    );
+}
+
+#[test]
+fn sigkill_during_submit_never_sends_a_request_twice() {
+    let env = Env::new();
+    let takes = kill_loop_library(&env);
+    let window_us = decision_kill_window_us(&env, &takes[0]);
+    let standin = LumaStandIn::start(KEY);
+    let db = rusqlite::Connection::open(&env.db).unwrap();
+    let mut rng = XorShift(0xC0FF_EE00_5EED_0002);
+    let mut completed_at_luma = std::collections::HashSet::new();
+    let mut killed_submits = 0;
+    for run in 0..300 {
+        // Luma finishes whatever it was given, so requests complete and shots move on.
+        for paid in standin.paid_creates() {
+            if completed_at_luma.insert(paid.generation_id.clone()) {
+                standin.complete(&paid.generation_id);
+            }
+        }
+        if rng.below(2) == 0 {
+            killed_submits += usize::from(run_and_kill(
+                submit_command(&env, &standin),
+                &mut rng,
+                30_000,
+            ));
+        } else {
+            let args = random_decision(&mut rng, &takes);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_and_kill(command(&env, &args), &mut rng, window_us);
+        }
+        assert_catalog_invariants(&db, run);
+        // A send is claimed (attempts + 1, committed) before the call, and nothing puts a
+        // claimed request back in the queue here, so one claim is one send at most.
+        let resent = pairs(
+            &db,
+            "SELECT id, attempts || ' attempts' FROM render_requests WHERE attempts > 1",
+        );
+        assert_eq!(resent, [], "run {run}: a request was sent twice");
+        let claimed: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM render_requests WHERE attempts = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let paid = standin.paid_creates();
+        assert!(
+            paid.len() <= usize::try_from(claimed).unwrap(),
+            "run {run}: {} paid executions for {claimed} claimed requests",
+            paid.len()
+        );
+        let paid_ids: std::collections::HashSet<&str> =
+            paid.iter().map(|p| p.generation_id.as_str()).collect();
+        let strangers = pairs(
+            &db,
+            "SELECT id, provider_generation_id FROM render_requests
+             WHERE provider_generation_id IS NOT NULL",
+        )
+        .into_iter()
+        .filter(|(_, generation)| !paid_ids.contains(generation.as_str()))
+        .collect::<Vec<_>>();
+        assert_eq!(strangers, [], "run {run}: a generation Luma never made");
+    }
+    assert!(killed_submits >= 30, "{killed_submits} submits killed");
+
+    // A clean submit recovers every interrupted send as unknown and re-sends none of them:
+    // it sends only what was queued.
+    let queued: Vec<i64> = pairs(
+        &db,
+        "SELECT id, state FROM render_requests WHERE state = 'queued'",
+    )
+    .into_iter()
+    .map(|(id, _)| id)
+    .collect();
+    let unknown_before = pairs(
+        &db,
+        "SELECT id, state FROM render_requests WHERE state = 'unknown'",
+    );
+    let creates_before = standin.create_attempts();
+    let listed = submit_ok(&env, &standin);
+    let interrupted = pairs(
+        &db,
+        "SELECT id, state FROM render_requests
+         WHERE state = 'submitted' AND provider_generation_id IS NULL",
+    );
+    assert_eq!(interrupted, [], "no send is left half-recorded");
+    assert!(
+        standin.create_attempts() - creates_before <= queued.len(),
+        "only the {} queued requests may be sent",
+        queued.len()
+    );
+    let unknown_after = pairs(
+        &db,
+        "SELECT id, state FROM render_requests WHERE state = 'unknown'",
+    );
+    assert!(
+        unknown_before.iter().all(|u| unknown_after.contains(u)),
+        "an unknown request stays unknown"
+    );
+    assert!(
+        listed.iter().any(|r| r["state"] == "completed"),
+        "the loop got requests all the way through: {listed:?}"
     );
 }
 
