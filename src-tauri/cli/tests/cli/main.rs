@@ -1,5 +1,11 @@
 //! Integration tests of takeboard-cli: the real binary on temp folders of real clips,
 //! checking the JSON contract on stdout and the errors on stderr.
 
+mod approvals;
 mod catalog;
+/// The Luma API stand-in of the core tests, shared rather than copied; this binary uses
+/// only part of it.
+#[allow(dead_code, reason = "shared with the core tests; each binary uses part of it")]
+#[path = "../../../core/tests/core/support/luma_standin.rs"]
+mod luma_standin;
 mod support;

@@ -84,6 +84,8 @@ struct State {
     paid: Vec<PaidCreate>,
     generations: Vec<Value>,
     on_create: Option<CreateHook>,
+    /// Videos set with [`LumaStandIn::serve_video`], by generation id.
+    videos: HashMap<String, Vec<u8>>,
 }
 
 /// Stopping flag that wakes delayed handlers at once.
@@ -171,6 +173,13 @@ impl LumaStandIn {
         });
     }
 
+    /// Serves `bytes` as the generation's video instead of [`asset_bytes`] (a real clip,
+    /// for tests that index the downloaded render).
+    pub fn serve_video(&self, generation_id: &str, bytes: Vec<u8>) {
+        let mut state = self.state.lock().unwrap();
+        state.videos.insert(generation_id.to_owned(), bytes);
+    }
+
     /// Fails a generation with `reason`.
     pub fn fail(&self, generation_id: &str, reason: &str) {
         self.update(generation_id, |g| {
@@ -234,14 +243,19 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, stop: &Stop, au
         .and_then(|p| p.strip_suffix(".mp4"))
     {
         let fault = next_fault(state, Route::Asset);
-        let known = state
-            .lock()
-            .unwrap()
-            .generations
-            .iter()
-            .any(|g| g["id"] == id);
-        let response = if known {
-            tiny_http::Response::from_data(asset_bytes(id))
+        let video = {
+            let state = state.lock().unwrap();
+            let known = state.generations.iter().any(|g| g["id"] == id);
+            known.then(|| {
+                state
+                    .videos
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| asset_bytes(id))
+            })
+        };
+        let response = if let Some(bytes) = video {
+            tiny_http::Response::from_data(bytes)
         } else {
             json_response(404, &json!({"detail": "no such asset"}))
         };
