@@ -273,8 +273,11 @@ pub fn reconcile_folder(
             .into_iter()
             .map(|f| (f.path.clone(), f))
             .collect();
-    for entry in entries.flatten() {
-        let path = entry.path();
+    // In name order, so new shots join the shot list in the order of their files (SH010
+    // before SH020) rather than in the filesystem's directory order.
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
         let row = Known::Looked(known.get(&path));
         match ingest_path(cat, folder, &path, row, cfg, gate)? {
             PathOutcome::Indexed(events, note) => {
