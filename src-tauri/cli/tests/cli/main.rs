@@ -2,4 +2,5 @@
 //! checking the JSON contract on stdout and the errors on stderr.
 
 mod catalog;
+mod export;
 mod support;
