@@ -24,7 +24,14 @@ pub fn clip(dir: &Path, name: &str, fps: &str, audio: bool) -> PathBuf {
         cmd.args(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac"]);
     }
     let status = cmd
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .arg(&out)
         .status()
         .expect("ffmpeg runs");
@@ -42,15 +49,19 @@ impl Env {
         Env { dir, db, clips }
     }
 
-    /// Runs the CLI with `--library` and a zero settle window.
-    pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
-            .arg("--library")
+    /// The CLI command with `--library` and a zero settle window, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"));
+        cmd.arg("--library")
             .arg(&self.db)
             .args(args)
-            .env("TAKEBOARD_SETTLE_MS", "0")
-            .output()
-            .expect("cli runs")
+            .env("TAKEBOARD_SETTLE_MS", "0");
+        cmd
+    }
+
+    /// Runs the CLI with `--library` and a zero settle window.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("cli runs")
     }
 
     /// Runs the CLI, asserting success, and parses stdout.
@@ -67,7 +78,11 @@ impl Env {
     /// Runs the CLI, asserting exit code 1 and nothing on stdout; returns stderr.
     pub fn fail(&self, args: &[&str]) -> String {
         let out = self.cli(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?} should fail with exit 1");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} should fail with exit 1"
+        );
         assert!(out.stdout.is_empty(), "nothing on stdout on failure");
         String::from_utf8(out.stderr).unwrap()
     }
