@@ -2,7 +2,9 @@
 //! checking the JSON contract on stdout and the errors on stderr.
 
 mod approvals;
+mod bad_input;
 mod catalog;
+mod export;
 /// The Luma API stand-in of the core tests, shared rather than copied; this binary uses
 /// only part of it.
 #[allow(dead_code, reason = "shared with the core tests; each binary uses part of it")]

@@ -49,15 +49,19 @@ impl Env {
         Env { dir, db, clips }
     }
 
-    /// Runs the CLI with `--library` and a zero settle window.
-    pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
-            .arg("--library")
+    /// The CLI command with `--library` and a zero settle window, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"));
+        cmd.arg("--library")
             .arg(&self.db)
             .args(args)
-            .env("TAKEBOARD_SETTLE_MS", "0")
-            .output()
-            .expect("cli runs")
+            .env("TAKEBOARD_SETTLE_MS", "0");
+        cmd
+    }
+
+    /// Runs the CLI with `--library` and a zero settle window.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("cli runs")
     }
 
     /// Runs the CLI, asserting success, and parses stdout.

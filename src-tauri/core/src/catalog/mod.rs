@@ -54,12 +54,21 @@ pub enum CatalogError {
         /// What SQLite said.
         detail: String,
     },
-    /// The library could not be created or opened (permissions, missing folder, full disk).
+    /// The library could not be created or opened (permissions, missing folder).
     #[error("cannot open the library {path}: {detail}")]
     Open {
         /// The database file.
         path: PathBuf,
         /// What went wrong.
+        detail: String,
+    },
+    /// The disk under the library refused a read or write: full, disconnected or failing.
+    /// SQLite rolled back the change being made, so what was saved before is intact.
+    #[error("the library {path} could not be read or written ({detail}); is its disk full? Free some space and try again (everything saved before is intact)")]
+    Disk {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
         detail: String,
     },
     /// A named thing does not exist.
@@ -82,12 +91,14 @@ impl CatalogError {
                 path: path.to_owned(),
                 detail: e.to_string(),
             },
-            Some(C::CannotOpen | C::ReadOnly | C::PermissionDenied | C::DiskFull) => {
-                CatalogError::Open {
-                    path: path.to_owned(),
-                    detail: e.to_string(),
-                }
-            }
+            Some(C::DiskFull | C::SystemIoFailure) => CatalogError::Disk {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            },
+            Some(C::CannotOpen | C::ReadOnly | C::PermissionDenied) => CatalogError::Open {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            },
             _ => CatalogError::Sqlite(e),
         }
     }

@@ -521,9 +521,12 @@ pub(crate) fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The name a clip carries on the sequence: `"<code> <name>"`, plus ` [placeholder]`.
+/// The name a clip carries on the sequence: `"<code> <name>"` (just the code when the shot
+/// has no name of its own: empty, or its code, as for shots made from file names), plus
+/// ` [placeholder]`.
 pub(crate) fn clip_name(shot: &ShotEntry, clip: &ClipEntry) -> String {
-    let mut name = if shot.name.trim().is_empty() {
+    let name = shot.name.trim();
+    let mut name = if name.is_empty() || name == shot.code {
         shot.code.clone()
     } else {
         format!("{} {}", shot.code, shot.name)
@@ -656,6 +659,48 @@ mod tests {
         assert_eq!(
             file_url(Path::new(r"C:\Clips\a b.mp4"), "localhost"),
             "file://localhost/C:/Clips/a%20b.mp4"
+        );
+    }
+
+    #[test]
+    fn a_clip_is_named_after_its_shot_without_repeating_the_code() {
+        let entry = |name: &str| ShotEntry {
+            code: "SH010".into(),
+            name: name.into(),
+            position: 1,
+            state: ShotState::Final,
+            clip: None,
+        };
+        let clip = ClipEntry {
+            take_id: 1,
+            path: PathBuf::from("/c/a.mp4"),
+            placeholder: false,
+            origin: Origin::Standard,
+            rate: rate("24"),
+            media_frames: 24,
+            source_in: 0,
+            source_out: 24,
+            width: 320,
+            height: 180,
+            has_audio: false,
+            prompt: None,
+            generation_id: None,
+            credits: None,
+            notes: Vec::new(),
+        };
+        assert_eq!(
+            clip_name(&entry("Dock & <pier>"), &clip),
+            "SH010 Dock & <pier>"
+        );
+        assert_eq!(clip_name(&entry("SH010"), &clip), "SH010");
+        assert_eq!(clip_name(&entry(" "), &clip), "SH010");
+        let placeholder = ClipEntry {
+            placeholder: true,
+            ..clip
+        };
+        assert_eq!(
+            clip_name(&entry("SH010"), &placeholder),
+            "SH010 [placeholder]"
         );
     }
 

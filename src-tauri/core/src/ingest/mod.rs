@@ -130,10 +130,16 @@ pub enum IngestEvent {
 /// A file ingest did not index, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileNote {
-    /// The file.
+    /// The file. Serialized lossily (U+FFFD for bytes that are not UTF-8), since a name
+    /// that is not UTF-8 is one of the reasons a file is passed over.
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     /// Why.
     pub reason: String,
+}
+
+fn lossy_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
 }
 
 /// The result of reconciling folders with the catalog.
@@ -151,7 +157,8 @@ pub struct ScanReport {
     pub missing: usize,
     /// Takes recorded with an error (unreadable, corrupt, not a video).
     pub errors: Vec<FileNote>,
-    /// Files passed over (symlinks, names that are not UTF-8, ...).
+    /// Files passed over (symlinks, pipes, names that are not UTF-8, ...) and watched
+    /// folders that are not there.
     pub skipped: Vec<FileNote>,
     /// Files still being written: indexed once they settle.
     pub pending: Vec<PathBuf>,
@@ -292,7 +299,9 @@ enum PathOutcome {
 }
 
 /// Reconciles every watched folder of a project with the disk; waits for files that are
-/// still being written up to `wait_pending` (zero: report them as pending).
+/// still being written up to `wait_pending` (zero: report them as pending). A watched
+/// folder that is not there (an unplugged drive) is listed in `skipped` and its takes are
+/// left as they are; the other folders are still scanned.
 pub fn reconcile_project(
     cat: &SharedCatalog,
     project_id: i64,
@@ -302,17 +311,19 @@ pub fn reconcile_project(
     let folders = crate::catalog::projects::folders(lock(cat).conn(), project_id)?;
     let mut report = ScanReport::default();
     for folder in &folders {
-        report.merge(reconcile_folder(
-            cat,
-            folder,
-            cfg,
-            &mut SettleGate::default(),
-        )?);
+        match reconcile_folder(cat, folder, cfg, &mut SettleGate::default()) {
+            Err(e @ IngestError::FolderMissing(_)) => report.skipped.push(FileNote {
+                path: folder.path.clone(),
+                reason: format!("{e}; its takes are kept as they were until it is back"),
+            }),
+            scanned => report.merge(scanned?),
+        }
     }
     let deadline = std::time::Instant::now() + wait_pending;
     let mut gate = SettleGate::default();
     while !report.pending.is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(cfg.settle.min(Duration::from_millis(100)));
+        // Never a busy loop, even with a zero settle window.
+        std::thread::sleep(cfg.settle.clamp(Duration::from_millis(10), Duration::from_millis(100)));
         let pending = std::mem::take(&mut report.pending);
         for path in pending {
             let Some(folder) = folders.iter().find(|f| path.starts_with(&f.path)) else {
@@ -362,8 +373,11 @@ pub fn reconcile_folder(
         folder,
         batch: Vec::new(),
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    // In name order, so new shots join the shot list in the order of their files (SH010
+    // before SH020) rather than in the filesystem's directory order.
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
         let row = Known::Looked(known.get(&path));
         match ingest_path(cat, folder, &path, row, cfg, gate)? {
             PathOutcome::Examined(ex) => writes.push(*ex, &mut report, gate)?,
@@ -453,8 +467,15 @@ fn ingest_path(
             reason: "symbolic link: not followed (Takeboard only indexes files inside the watched folder)".into(),
         }));
     }
-    if !meta.is_file() {
+    if meta.is_dir() {
         return Ok(PathOutcome::Ignored);
+    }
+    if !meta.is_file() {
+        // Opening a named pipe would block the scan until something writes to it.
+        return Ok(PathOutcome::Skipped(FileNote {
+            path: path.to_owned(),
+            reason: "not a regular file (a named pipe, socket or device): not read".into(),
+        }));
     }
     let Some(text) = path.to_str() else {
         return Ok(PathOutcome::Skipped(FileNote {
@@ -516,32 +537,39 @@ fn ingest_path(
     }
 
     let mut note = None;
-    match hash_file(path) {
-        Ok(h) => {
-            rec.content_hash = Some(h.hash);
-            rec.size = h.stamp.size;
-            rec.mtime_ns = h.stamp.mtime_ns;
-            rec.inode = h.stamp.inode;
-            match probe_file(path) {
-                Ok(m) => rec.media = Some(m),
-                Err(e) => {
-                    let young = SystemTime::now()
-                        .duration_since(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))
-                        .map(|age| age < cfg.churn_limit)
-                        .unwrap_or(true);
-                    if matches!(e, ProbeError::Truncated(_)) && young {
-                        // Looks like a download still on its way: wait for more bytes.
-                        return Ok(PathOutcome::Pending);
-                    }
-                    rec.error = Some(e.to_string());
+    // Probe first: it reads only the box headers, while hashing reads every byte.
+    let probed = probe_file(path);
+    if let Err(ProbeError::Truncated(_)) = &probed {
+        let young = SystemTime::now()
+            .duration_since(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))
+            .map(|age| age < cfg.churn_limit)
+            .unwrap_or(true);
+        if young {
+            // Looks like a download still on its way: wait for more bytes.
+            return Ok(PathOutcome::Pending);
+        }
+    }
+    match probed {
+        // Not an MP4/MOV at all (an error page saved as .mp4, say): recorded with its
+        // error by path, without reading a possibly huge file for a hash.
+        Err(e @ ProbeError::NotIsoBmff(_)) => rec.error = Some(e.to_string()),
+        probed => match hash_file(path) {
+            Ok(h) => {
+                rec.content_hash = Some(h.hash);
+                rec.size = h.stamp.size;
+                rec.mtime_ns = h.stamp.mtime_ns;
+                rec.inode = h.stamp.inode;
+                match probed {
+                    Ok(m) => rec.media = Some(m),
+                    Err(e) => rec.error = Some(e.to_string()),
                 }
             }
-        }
-        Err(HashError::ChangedWhileHashing { .. }) => return Ok(PathOutcome::Pending),
-        Err(HashError::Io { .. }) if std::fs::symlink_metadata(path).is_err() => {
-            return Ok(PathOutcome::Gone)
-        }
-        Err(e) => rec.error = Some(e.to_string()),
+            Err(HashError::ChangedWhileHashing { .. }) => return Ok(PathOutcome::Pending),
+            Err(HashError::Io { .. }) if std::fs::symlink_metadata(path).is_err() => {
+                return Ok(PathOutcome::Gone)
+            }
+            Err(e) => rec.error = Some(e.to_string()),
+        },
     }
     if let Some(err) = &rec.error {
         note = Some(FileNote {

@@ -71,7 +71,9 @@ pub fn watch(
         detail: e.to_string(),
     })?;
     let mut armed: BTreeSet<PathBuf> = BTreeSet::new();
-    for f in &watched {
+    // A folder that is not there now (an unplugged drive) is reported by the first
+    // `rearm` and armed when it comes back; it must not stop the others being watched.
+    for f in watched.iter().filter(|f| f.path.is_dir()) {
         watcher
             .watch(&f.path, RecursiveMode::NonRecursive)
             .map_err(|e| IngestError::Watch {

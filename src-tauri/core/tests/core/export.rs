@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use takeboard_core::domain::{Origin, Rate, ShotState};
 use takeboard_core::export::{
     render, timecode, write_export, ClipEntry, ExportError, ExportFormat, ExportOptions,
@@ -21,43 +20,9 @@ fn rate(text: &str) -> Rate {
     text.parse().unwrap()
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The Python with opentimelineio and its FCP7/CMX3600 adapters.
-fn python() -> PathBuf {
-    let python = std::env::var_os("TAKEBOARD_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "no Python with OpenTimelineIO at {} (set TAKEBOARD_PYTHON or run `make test-deps`, \
-         i.e. `python3 -m venv .venv && .venv/bin/pip install -r tests/otio/requirements.txt`)",
-        python.display()
-    );
-    python
-}
-
-/// Runs the independent reader on an export and returns its JSON.
-fn readback(file: &Path, sequence_rate: Rate) -> Value {
-    let output = Command::new(python())
-        .arg(repo_root().join("tests/otio/readback.py"))
-        .arg(file)
-        .arg("--rate")
-        .arg(sequence_rate.to_string())
-        .env("PYTHONIOENCODING", "utf-8")
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "readback of {} failed:\n{}\n--- file ---\n{}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr),
-        std::fs::read_to_string(file).unwrap_or_default()
-    );
-    serde_json::from_slice(&output.stdout).expect("readback prints JSON")
-}
+#[path = "../../../../tests/otio/readback.rs"]
+mod otio_reader;
+use otio_reader::readback;
 
 const PROMPT: &str = "A \"quiet\" street & <neon> 'rain' — 雨, 100% wet";
 
