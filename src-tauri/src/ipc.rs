@@ -69,7 +69,9 @@ fn catalog_code(e: &CatalogError) -> ErrorCode {
     match e {
         CatalogError::NewerSchema { .. } => ErrorCode::NewerLibrary,
         CatalogError::Locked(_) => ErrorCode::Locked,
-        CatalogError::Corrupt { .. } | CatalogError::Open { .. } => ErrorCode::Io,
+        CatalogError::Corrupt { .. } | CatalogError::Open { .. } | CatalogError::Disk { .. } => {
+            ErrorCode::Io
+        }
         CatalogError::NotFound(_) => ErrorCode::NotFound,
         CatalogError::Invalid(_) => ErrorCode::Invalid,
         CatalogError::Sqlite(_) => ErrorCode::Internal,

@@ -298,7 +298,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Requests { json: _, action } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
             match action {
-                None => print_json(&output::requests(&review::requests(cat.conn(), project_id)?)),
+                None => print_json(&output::requests(&review::requests(
+                    cat.conn(),
+                    project_id,
+                )?)),
                 Some(RequestsAction::Export { out }) => {
                     let bodies = review::queued_bodies(cat.conn(), project_id)?;
                     let text = serde_json::to_string_pretty(&bodies)?;

@@ -7,7 +7,10 @@ mod catalog;
 mod export;
 /// The Luma API stand-in of the core tests, shared rather than copied; this binary uses
 /// only part of it.
-#[allow(dead_code, reason = "shared with the core tests; each binary uses part of it")]
+#[allow(
+    dead_code,
+    reason = "shared with the core tests; each binary uses part of it"
+)]
 #[path = "../../../core/tests/core/support/luma_standin.rs"]
 mod luma_standin;
 mod support;

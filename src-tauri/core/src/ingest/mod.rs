@@ -323,7 +323,10 @@ pub fn reconcile_project(
     let mut gate = SettleGate::default();
     while !report.pending.is_empty() && std::time::Instant::now() < deadline {
         // Never a busy loop, even with a zero settle window.
-        std::thread::sleep(cfg.settle.clamp(Duration::from_millis(10), Duration::from_millis(100)));
+        std::thread::sleep(
+            cfg.settle
+                .clamp(Duration::from_millis(10), Duration::from_millis(100)),
+        );
         let pending = std::mem::take(&mut report.pending);
         for path in pending {
             let Some(folder) = folders.iter().find(|f| path.starts_with(&f.path)) else {

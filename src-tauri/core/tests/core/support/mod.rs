@@ -3,5 +3,8 @@
 
 pub mod clips;
 pub mod library;
-#[allow(dead_code, reason = "shared with the CLI tests; each binary uses part of it")]
+#[allow(
+    dead_code,
+    reason = "shared with the CLI tests; each binary uses part of it"
+)]
 pub mod luma_standin;
