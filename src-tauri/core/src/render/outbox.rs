@@ -275,7 +275,14 @@ impl<C: Clock> Outbox<C> {
             let sent = match prepare(request) {
                 Ok((endpoint, body)) => self.send(cat, client, request, &endpoint, &body)?,
                 Err(reason) => {
-                    fail_unsent(cat, request, &reason)?;
+                    mark_failed(
+                        cat,
+                        request.id,
+                        request.project_id,
+                        RequestState::Queued,
+                        None,
+                        &reason,
+                    )?;
                     Sent::Failed(reason)
                 }
             };
@@ -547,24 +554,35 @@ fn finish(
     })
 }
 
-/// `queued → failed` for a request that cannot be sent at all.
-fn fail_unsent(cat: &mut Catalog, request: &Queued, reason: &str) -> Result<(), OutboxError> {
+/// `from → failed` (from `queued`: a request that cannot be sent at all; from `submitted`:
+/// a generation Luma failed). Does nothing when the row is no longer in `from`.
+fn mark_failed(
+    cat: &mut Catalog,
+    request_id: RequestId,
+    project_id: i64,
+    from: RequestState,
+    generation_id: Option<&str>,
+    reason: &str,
+) -> Result<(), OutboxError> {
     cat.write(|tx| {
         let now = now_text();
         let changed = tx.execute(
             "UPDATE render_requests SET state = 'failed', failure_reason = ?2, finished_at = ?3, updated_at = ?3
-             WHERE id = ?1 AND state = 'queued'",
-            params![request.id, reason, now],
+             WHERE id = ?1 AND state = ?4",
+            params![request_id, reason, now, from.as_str()],
         )?;
         if changed == 1 {
             log_event(
                 tx,
-                request.project_id,
+                project_id,
                 "render.failed",
                 None,
                 None,
-                Some(request.id),
-                &json!({"from": "queued", "to": "failed", "reason": reason}),
+                Some(request_id),
+                &json!({
+                    "from": from.as_str(), "to": "failed",
+                    "generation_id": generation_id, "reason": reason,
+                }),
             )?;
         }
         Ok(())
@@ -674,7 +692,14 @@ pub fn poll(cat: &mut Catalog, client: &LumaClient) -> Result<PollReport, Outbox
                 let reason = generation.failure_reason.unwrap_or_else(|| {
                     "Luma reported the generation failed without a reason".to_owned()
                 });
-                mark_failed_at_luma(cat, &request, &reason)?;
+                mark_failed(
+                    cat,
+                    request.id,
+                    request.project_id,
+                    RequestState::Submitted,
+                    Some(request.generation_id.as_str()),
+                    &reason,
+                )?;
                 report.failed.push((request.id, reason));
             }
             _ => report.running.push(request.id),
@@ -820,36 +845,6 @@ fn mark_completed(cat: &mut Catalog, request: &InFlight, path: &Path) -> Result<
                     "from": "submitted", "to": "completed",
                     "generation_id": request.generation_id,
                     "path": path.to_string_lossy(),
-                }),
-            )?;
-        }
-        Ok(())
-    })
-}
-
-fn mark_failed_at_luma(
-    cat: &mut Catalog,
-    request: &InFlight,
-    reason: &str,
-) -> Result<(), OutboxError> {
-    cat.write(|tx| {
-        let now = now_text();
-        let changed = tx.execute(
-            "UPDATE render_requests SET state = 'failed', failure_reason = ?2, finished_at = ?3, updated_at = ?3
-             WHERE id = ?1 AND state = 'submitted'",
-            params![request.id, reason, now],
-        )?;
-        if changed == 1 {
-            log_event(
-                tx,
-                request.project_id,
-                "render.failed",
-                None,
-                None,
-                Some(request.id),
-                &json!({
-                    "from": "submitted", "to": "failed",
-                    "generation_id": request.generation_id, "reason": reason,
                 }),
             )?;
         }
