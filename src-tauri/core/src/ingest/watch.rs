@@ -70,17 +70,19 @@ pub fn watch(
         path: PathBuf::new(),
         detail: e.to_string(),
     })?;
-    let mut armed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut armed = Armed::default();
     // A folder that is not there now (an unplugged drive) is reported by the first
     // `rearm` and armed when it comes back; it must not stop the others being watched.
-    for f in watched.iter().filter(|f| f.path.is_dir()) {
-        watcher
-            .watch(&f.path, RecursiveMode::NonRecursive)
-            .map_err(|e| IngestError::Watch {
-                path: f.path.clone(),
-                detail: e.to_string(),
-            })?;
-        armed.insert(f.path.clone());
+    for f in &watched {
+        if let Some(inode) = folder_inode(&f.path) {
+            watcher
+                .watch(&f.path, RecursiveMode::NonRecursive)
+                .map_err(|e| IngestError::Watch {
+                    path: f.path.clone(),
+                    detail: e.to_string(),
+                })?;
+            armed.inodes.insert(f.path.clone(), inode);
+        }
     }
 
     let thread = std::thread::Builder::new()
@@ -90,14 +92,28 @@ pub fn watch(
             let mut queue: BTreeSet<PathBuf> = BTreeSet::new();
             let mut need_reconcile = true;
             let mut last_reconcile = Instant::now();
+            let mut last_rearm = Instant::now();
             let tick =
                 (cfg.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(100));
             loop {
+                // A folder that vanished is looked for again every couple of seconds: no
+                // event will say it is back (its watch died with it).
+                let folder_gone = armed.inodes.len() < watched.len()
+                    && last_rearm.elapsed() >= MISSING_FOLDER_RETRY;
+                if folder_gone {
+                    last_rearm = Instant::now();
+                    if rearm(&mut watcher, &watched, &mut armed, &on_error) {
+                        need_reconcile = true;
+                    }
+                }
                 if need_reconcile || last_reconcile.elapsed() >= cfg.reconcile_every {
                     need_reconcile = false;
                     last_reconcile = Instant::now();
                     rearm(&mut watcher, &watched, &mut armed, &on_error);
-                    for folder in watched.iter().filter(|f| armed.contains(&f.path)) {
+                    for folder in watched
+                        .iter()
+                        .filter(|f| armed.inodes.contains_key(&f.path))
+                    {
                         match reconcile_folder(&cat, folder, &cfg, &mut gate) {
                             Ok(report) => {
                                 report.events.iter().for_each(&on_event);
@@ -110,7 +126,14 @@ pub fn watch(
                 match rx.recv_timeout(tick) {
                     Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                     Ok(Message::Fs(Ok(event))) => {
-                        if event.need_rescan() || matches!(event.kind, EventKind::Other) {
+                        let touches_folder = event
+                            .paths
+                            .iter()
+                            .any(|p| watched.iter().any(|f| &f.path == p));
+                        if touches_folder
+                            || event.need_rescan()
+                            || matches!(event.kind, EventKind::Other)
+                        {
                             need_reconcile = true;
                         }
                         queue.extend(event.paths);
@@ -201,31 +224,60 @@ fn step(
     }
 }
 
-/// Re-arms watches on folders that disappeared and came back (the watch dies with the
-/// folder's inode), and reports folders that are missing.
+/// How often a watched folder that disappeared is looked for.
+const MISSING_FOLDER_RETRY: Duration = Duration::from_secs(2);
+
+/// The folders currently watched, by the inode their watch was armed on, and the missing
+/// ones already reported (reported once, not at every retry).
+#[derive(Default)]
+struct Armed {
+    inodes: std::collections::BTreeMap<PathBuf, u64>,
+    reported_missing: BTreeSet<PathBuf>,
+}
+
+fn folder_inode(path: &std::path::Path) -> Option<u64> {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| crate::hash::stamp(&m).inode)
+}
+
+/// Re-arms watches on folders that disappeared and came back, or were replaced by a new
+/// folder at the same path (the watch dies with the folder's inode), and reports folders
+/// that are missing. Returns `true` when a folder was (re-)armed.
 fn rearm(
     watcher: &mut notify::RecommendedWatcher,
     watched: &[WatchedFolder],
-    armed: &mut BTreeSet<PathBuf>,
+    armed: &mut Armed,
     on_error: &impl Fn(&IngestError),
-) {
+) -> bool {
+    let mut rearmed = false;
     for f in watched {
-        let exists = f.path.is_dir();
-        if !exists {
-            if armed.remove(&f.path) {
-                let _ = watcher.unwatch(&f.path);
-            }
-            on_error(&IngestError::FolderMissing(f.path.clone()));
-        } else if !armed.contains(&f.path) {
-            match watcher.watch(&f.path, RecursiveMode::NonRecursive) {
-                Ok(()) => {
-                    armed.insert(f.path.clone());
+        match folder_inode(&f.path) {
+            None => {
+                if armed.inodes.remove(&f.path).is_some() {
+                    let _ = watcher.unwatch(&f.path);
                 }
-                Err(e) => on_error(&IngestError::Watch {
-                    path: f.path.clone(),
-                    detail: e.to_string(),
-                }),
+                if armed.reported_missing.insert(f.path.clone()) {
+                    on_error(&IngestError::FolderMissing(f.path.clone()));
+                }
             }
+            Some(inode) if armed.inodes.get(&f.path) != Some(&inode) => {
+                let _ = watcher.unwatch(&f.path);
+                match watcher.watch(&f.path, RecursiveMode::NonRecursive) {
+                    Ok(()) => {
+                        armed.inodes.insert(f.path.clone(), inode);
+                        armed.reported_missing.remove(&f.path);
+                        rearmed = true;
+                    }
+                    Err(e) => on_error(&IngestError::Watch {
+                        path: f.path.clone(),
+                        detail: e.to_string(),
+                    }),
+                }
+            }
+            Some(_) => {}
         }
     }
+    rearmed
 }

@@ -477,3 +477,49 @@ fn an_ingested_flash_take_promotes_to_modify_with_its_luma_video_url() {
     assert_eq!(request.body["prompt"], "Gulls over a harbour");
     assert!(request.missing.is_empty(), "{:?}", request.missing);
 }
+
+#[test]
+fn a_watched_folder_deleted_and_recreated_is_watched_again_and_its_takes_are_kept() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    unique_copy(&src, &lib.clips.join("SH010_flash_t1.mp4"), 1);
+    let (errors_tx, errors) = std::sync::mpsc::channel();
+    let (events_tx, events) = std::sync::mpsc::channel();
+    let watch = ingest::watch(
+        lib.cat.clone(),
+        lib.project_id,
+        fast_config(),
+        move |e| {
+            let _ = events_tx.send(e.clone());
+        },
+        move |e| {
+            let _ = errors_tx.send(e.to_string());
+        },
+    )
+    .unwrap();
+    lib.wait_for(WAIT, "the first take", |t| t.len() == 1);
+
+    std::fs::remove_dir_all(&lib.clips).unwrap();
+    let missing = errors
+        .recv_timeout(WAIT)
+        .expect("the missing folder is reported");
+    assert!(missing.contains("does not exist"), "{missing}");
+    std::fs::create_dir(&lib.clips).unwrap();
+    unique_copy(&src, &lib.clips.join("SH020_flash_t1.mp4"), 2);
+    let takes = lib.wait_for(WAIT, "a take in the recreated folder", |t| {
+        t.iter().any(|t| t.shot_code == "SH020")
+    });
+    watch.stop();
+    let first = takes.iter().find(|t| t.shot_code == "SH010").expect("kept");
+    assert_eq!(
+        first.presence,
+        Presence::Missing,
+        "its file went with the folder"
+    );
+    assert!(
+        events
+            .try_iter()
+            .any(|e| matches!(e, IngestEvent::Added { ref shot, .. } if shot == "SH020")),
+        "the new take was reported live"
+    );
+}
