@@ -1,4 +1,4 @@
-//! The `#[tauri::command]`s of the IPC contract (`/work/wt/IPC.md`).
+//! The `#[tauri::command]`s of the IPC contract (`docs/ipc.md`).
 //!
 //! Each command is thin: managed state + plain arguments → one core call → a DTO or an
 //! [`IpcError`]. Commands take ids, never paths, except the folder and destination the user

@@ -1,4 +1,4 @@
-//! The wire types of the shell ⇄ UI contract (`/work/wt/IPC.md`): DTOs, events and the one
+//! The wire types of the shell ⇄ UI contract (`docs/ipc.md`): DTOs, events and the one
 //! error type every command returns.
 //!
 //! Only this module knows the JSON spelling the WebView sees. Core types never cross the

@@ -1,5 +1,5 @@
 // The UI's only door to the backend: typed wrappers over Tauri `invoke` for every command
-// of the IPC contract (/work/wt/IPC.md), the `library-changed` event, and the two native
+// of the IPC contract (docs/ipc.md), the `library-changed` event, and the two native
 // dialogs. Components never import @tauri-apps/* themselves. Every failure is rethrown as
 // an `IpcFailure` carrying the contract's error `code` and the command name.
 
