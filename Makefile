@@ -100,7 +100,7 @@ test-rust: ui py-deps
 test-ui: ui-deps
 	cd ui && npm run check && npm test
 
-test-e2e: app tauri-driver
+test-e2e: app tauri-driver py-deps
 	TAKEBOARD_E2E=1 TAKEBOARD_PYTHON=$(PYTHON) PATH="$$HOME/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) test -p takeboard-e2e -- --test-threads=1
 

@@ -1,20 +1,23 @@
 //! End-to-end harness: drives the real Takeboard binary through tauri-driver.
 //!
 //! Pieces: [`webdriver`] (a small W3C client), [`TauriDriver`] (starts `tauri-driver` on free
-//! ports, waits for it, kills it and everything it launched on drop), [`wait_until`] (the only
-//! way tests wait: poll with a deadline), [`ClipFolder`] (real H.264 clips made by ffmpeg).
+//! ports, waits for it, kills it and everything it launched on drop), [`App`] (the app on a
+//! fresh library and a watched folder), [`wait_until`] (the only way tests wait: poll with a
+//! deadline), [`ClipFolder`] (real H.264 clips made by ffmpeg, and the demo project).
 //!
 //! The suite needs a display, WebKitWebDriver, tauri-driver and a built app, so it runs only
 //! when `TAKEBOARD_E2E=1` (`make test-e2e` sets it and runs under `xvfb-run -a`); otherwise each
 //! test prints that it was skipped and passes, keeping `cargo test --workspace` hermetic.
 
+pub mod ui;
 pub mod webdriver;
 
 use std::fs::File;
+use std::hash::{Hash as _, Hasher as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Everything that can fail in an end-to-end test.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +113,10 @@ pub fn app_binary() -> Result<PathBuf, E2eError> {
     Ok(path)
 }
 
+/// The settle window of the app under test (`TAKEBOARD_SETTLE_MS`): short, so a clip dropped
+/// into a watched folder shows up within a second instead of after the default two.
+pub const SETTLE_MS: &str = "300";
+
 fn free_port() -> Result<u16, E2eError> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -144,6 +151,8 @@ impl TauriDriver {
             use std::os::unix::process::CommandExt as _;
             Command::new(&binary)
                 .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                // Inherited by WebKitWebDriver and the app it launches.
+                .env("TAKEBOARD_SETTLE_MS", SETTLE_MS)
                 .stdin(Stdio::null())
                 .stdout(out)
                 .stderr(err)
@@ -170,11 +179,6 @@ impl TauriDriver {
         Ok(driver)
     }
 
-    /// `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Launches the app with `args` in a new session.
     pub fn launch(&self, app: &Path, args: &[String]) -> Result<webdriver::Session, E2eError> {
         webdriver::Session::new(&self.url, app, args)
@@ -188,57 +192,242 @@ impl TauriDriver {
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
-        // SIGTERM the whole group (driver, WebKitWebDriver, app), then make sure the driver
-        // itself is gone and reaped.
+        // SIGTERM the whole group (driver, WebKitWebDriver, app), reap the driver, then wait
+        // for the rest of the group to go; whatever is still there after the deadline gets
+        // SIGKILL, so no run leaves a driver or an app behind.
         let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &group])
-            .stderr(Stdio::null())
-            .status();
+        signal_group("-TERM", &group);
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let gone = wait_until(
+            "the driver's processes to exit",
+            Duration::from_secs(5),
+            || Ok((!signal_group("-0", &group)).then_some(())),
+        );
+        if gone.is_err() {
+            signal_group("-KILL", &group);
+        }
     }
 }
 
-/// A temp folder of real H.264 clips generated with ffmpeg.
+/// Sends `signal` to the process group `group` (`-<pgid>`); true when some process got it.
+fn signal_group(signal: &str, group: &str) -> bool {
+    Command::new("kill")
+        .args([signal, "--", group])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// How long the UI gets to show something after the action that causes it.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The app launched through tauri-driver on a fresh library in a temp folder, watching one
+/// folder (`--library L --folder F`). Dropping it closes the app and stops the driver.
+pub struct App {
+    // Field order is drop order: the session (closing the app) before the driver.
+    session: webdriver::Session,
+    driver: TauriDriver,
+    library: PathBuf,
+    work: tempfile::TempDir,
+}
+
+impl App {
+    /// Starts a driver and launches the app on a new library watching `folder`.
+    pub fn launch(folder: &Path) -> Result<App, E2eError> {
+        let work = tempfile::tempdir()?;
+        let library = work.path().join("library.db");
+        let driver = TauriDriver::start(work.path())?;
+        let session = driver.launch(
+            &app_binary()?,
+            &[
+                "--library".into(),
+                library.display().to_string(),
+                "--folder".into(),
+                folder.display().to_string(),
+            ],
+        )?;
+        Ok(App {
+            session,
+            driver,
+            library,
+            work,
+        })
+    }
+
+    /// The WebDriver session on the app's window.
+    pub fn session(&self) -> &webdriver::Session {
+        &self.session
+    }
+
+    /// The library database the app writes.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    /// A scratch folder that lives as long as the app (export destinations).
+    pub fn work_dir(&self) -> &Path {
+        self.work.path()
+    }
+
+    /// Adds tauri-driver's log to an error, for failures that happen before the UI shows.
+    pub fn with_log(&self, error: E2eError) -> E2eError {
+        E2eError::Setup(format!(
+            "{error}\n--- tauri-driver log ---\n{}",
+            self.driver.log()
+        ))
+    }
+
+    /// Ends the session (the app closes) and stops the driver.
+    pub fn close(self) -> Result<(), E2eError> {
+        let App { session, .. } = self;
+        session.delete()
+    }
+}
+
+/// A temp folder of real H.264 clips made by ffmpeg. Every clip is written the way a browser
+/// downloads: to `<name>.part`, renamed to its name once complete.
 pub struct ClipFolder {
-    dir: tempfile::TempDir,
+    /// Held only to be removed on drop.
+    _root: tempfile::TempDir,
+    /// The clips' folder: the temp folder itself, or a named folder in it (the project is
+    /// named after its first folder).
+    path: PathBuf,
+}
+
+/// One clip to generate: a test pattern with a tone, 320×180.
+#[derive(Debug, Clone, Copy)]
+pub struct ClipSpec<'a> {
+    /// File name inside the folder (its shot code decides the shot).
+    pub name: &'a str,
+    /// Frame rate as ffmpeg reads it: `24`, `24000/1001`, `30000/1001`.
+    pub rate: &'a str,
+    /// Length in seconds.
+    pub seconds: u32,
 }
 
 impl ClipFolder {
-    /// Creates one 1-second 320×180 24 fps clip (with a test pattern and a tone) per name.
+    /// An empty folder.
+    pub fn empty() -> Result<ClipFolder, E2eError> {
+        let root = tempfile::tempdir()?;
+        let path = root.path().to_owned();
+        Ok(ClipFolder { _root: root, path })
+    }
+
+    /// One 1-second 24 fps clip per name.
     pub fn generate(names: &[&str]) -> Result<ClipFolder, E2eError> {
-        let dir = tempfile::tempdir()?;
-        for (n, name) in names.iter().enumerate() {
-            let path = dir.path().join(name);
-            let pattern = format!("testsrc2=size=320x180:rate=24:duration=1,hue=h={}", n * 50);
-            let status = Command::new("ffmpeg")
-                .args(["-v", "error", "-y", "-f", "lavfi", "-i", &pattern])
-                .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=1"])
-                .args([
-                    "-c:v",
-                    "libx264",
-                    "-pix_fmt",
-                    "yuv420p",
-                    "-c:a",
-                    "aac",
-                    "-shortest",
-                ])
-                .args(["-movflags", "+faststart"])
-                .arg(&path)
-                .status()
-                .map_err(|e| E2eError::Setup(format!("cannot run ffmpeg: {e}")))?;
-            if !status.success() {
-                return Err(E2eError::Setup(format!(
-                    "ffmpeg failed making {name}: {status}"
-                )));
-            }
+        let folder = ClipFolder::empty()?;
+        for name in names {
+            folder.add(ClipSpec {
+                name,
+                rate: "24",
+                seconds: 1,
+            })?;
         }
-        Ok(ClipFolder { dir })
+        Ok(folder)
+    }
+
+    /// A copy of the demo project (`scripts/make-demo.sh`: SH010 with 5 Flash takes and a
+    /// Standard render, SH020 with 4, SH030 with 6; 5 s, 24 fps, 720p Luma sidecars). The
+    /// demo is generated once into `target/e2e-demo/` and copied per test, with the
+    /// copies' mtimes an hour old like long-finished downloads. The folder is named `Demo`,
+    /// and so is the project.
+    pub fn demo() -> Result<ClipFolder, E2eError> {
+        let cache = demo_cache()?;
+        let root = tempfile::tempdir()?;
+        let path = root.path().join("Demo");
+        std::fs::create_dir(&path)?;
+        let folder = ClipFolder { _root: root, path };
+        let finished = SystemTime::now() - Duration::from_secs(3600);
+        for entry in std::fs::read_dir(&cache)? {
+            let entry = entry?;
+            let dest = folder.path().join(entry.file_name());
+            std::fs::copy(entry.path(), &dest)?;
+            File::options()
+                .write(true)
+                .open(&dest)?
+                .set_modified(finished)?;
+        }
+        Ok(folder)
+    }
+
+    /// Generates `spec` into `<name>.part`, then renames it to `<name>`; returns its path.
+    /// The clip's title tag is its name, so no two clips share content (a take is its hash).
+    pub fn add(&self, spec: ClipSpec<'_>) -> Result<PathBuf, E2eError> {
+        let path = self.path().join(spec.name);
+        let part = self.path().join(format!("{}.part", spec.name));
+        let pattern = format!(
+            "testsrc2=size=320x180:rate={}:duration={}",
+            spec.rate, spec.seconds
+        );
+        let tone = format!("sine=frequency=440:duration={}", spec.seconds);
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i", &pattern])
+            .args(["-f", "lavfi", "-i", &tone])
+            .args([
+                "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+            ])
+            .args(["-c:a", "aac", "-shortest", "-movflags", "+faststart"])
+            .args(["-metadata", &format!("title={}", spec.name)])
+            .args(["-f", "mp4"])
+            .arg(&part)
+            .stdin(Stdio::null())
+            .status()
+            .map_err(|e| E2eError::Setup(format!("cannot run ffmpeg: {e}")))?;
+        if !status.success() {
+            return Err(E2eError::Setup(format!(
+                "ffmpeg failed making {}: {status}",
+                spec.name
+            )));
+        }
+        std::fs::rename(&part, &path)?;
+        Ok(path)
+    }
+
+    /// Writes `bytes` as `name` with an mtime an hour old: a download that finished long
+    /// ago, so ingest judges it at once instead of waiting for more bytes.
+    pub fn add_finished_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, E2eError> {
+        let path = self.path().join(name);
+        std::fs::write(&path, bytes)?;
+        File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(SystemTime::now() - Duration::from_secs(3600))?;
+        Ok(path)
     }
 
     /// The folder.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
+}
+
+/// The demo clips, generated by `scripts/make-demo.sh` on first use into
+/// `target/e2e-demo/<hash of the script>` (a changed script gets a fresh folder).
+fn demo_cache() -> Result<PathBuf, E2eError> {
+    let script = workspace_root().join("scripts/make-demo.sh");
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::fs::read(&script)?.hash(&mut hasher);
+    let dir = workspace_root().join(format!("target/e2e-demo/{:016x}", hasher.finish()));
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    let partial = dir.with_extension(format!("partial-{}", std::process::id()));
+    let status = Command::new(&script)
+        .arg(&partial)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| E2eError::Setup(format!("cannot run {}: {e}", script.display())))?;
+    if !status.success() {
+        return Err(E2eError::Setup(format!(
+            "{} failed: {status}",
+            script.display()
+        )));
+    }
+    // Another run may have finished first; its copy is as good as ours.
+    if std::fs::rename(&partial, &dir).is_err() && dir.is_dir() {
+        std::fs::remove_dir_all(&partial)?;
+    }
+    Ok(dir)
 }

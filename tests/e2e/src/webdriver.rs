@@ -13,7 +13,27 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::E2eError;
+use crate::{wait_until, E2eError};
+
+/// W3C key codes for the non-character keys the keyboard map uses.
+pub mod key {
+    /// Shift (held while another key is pressed).
+    pub const SHIFT: &str = "\u{E008}";
+    /// Escape.
+    pub const ESCAPE: &str = "\u{E00C}";
+    /// Tab.
+    pub const TAB: &str = "\u{E004}";
+    /// End.
+    pub const END: &str = "\u{E010}";
+    /// Home.
+    pub const HOME: &str = "\u{E011}";
+    /// Left arrow.
+    pub const LEFT: &str = "\u{E012}";
+    /// Right arrow.
+    pub const RIGHT: &str = "\u{E014}";
+    /// Down arrow.
+    pub const DOWN: &str = "\u{E015}";
+}
 
 /// The W3C key under which an element reference travels.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -156,6 +176,42 @@ impl Session {
     pub fn text(&self, element: &Element) -> Result<String, E2eError> {
         let value = self.get(&format!("/element/{}/text", element.id))?;
         Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Polls until an element matches the CSS `selector`.
+    pub fn wait_for(&self, selector: &str, timeout: Duration) -> Result<Element, E2eError> {
+        wait_until(selector, timeout, || {
+            Ok(self.find_all(selector)?.into_iter().next())
+        })
+    }
+
+    /// The value of `element`'s attribute `name` (`None` when it has none).
+    pub fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>, E2eError> {
+        let value = self.get(&format!("/element/{}/attribute/{name}", element.id))?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Presses the keys of `chord` in order and releases them in reverse, through the W3C
+    /// actions API: the page sees real keydown/keyup events on its focused element.
+    /// `press(&["a"])` is A; `press(&[key::SHIFT, key::RIGHT])` is Shift+→.
+    pub fn press(&self, chord: &[&str]) -> Result<(), E2eError> {
+        let down = chord.iter().map(|k| json!({"type": "keyDown", "value": k}));
+        let up = chord
+            .iter()
+            .rev()
+            .map(|k| json!({"type": "keyUp", "value": k}));
+        let actions: Vec<Value> = down.chain(up).collect();
+        self.post(
+            "/actions",
+            &json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .map(drop)
+    }
+
+    /// Empties a text field.
+    pub fn clear(&self, element: &Element) -> Result<(), E2eError> {
+        self.post(&format!("/element/{}/clear", element.id), &json!({}))
+            .map(drop)
     }
 
     /// Clicks `element`.

@@ -1,43 +1,31 @@
-//! Launching the app on a library and a folder: the window comes up, IPC answers, the
-//! folder's shots are listed.
-
-use std::time::Duration;
+//! Launching the app on the demo project (`--library L --folder F`): the window comes up,
+//! IPC answers, every shot is listed in order with its take count.
 
 use serde_json::Value;
-use takeboard_e2e::{
-    app_binary, e2e_enabled, wait_until, workspace_root, ClipFolder, E2eError, TauriDriver,
-};
+use takeboard_e2e::ui::{self, ShotRow};
+use takeboard_e2e::{e2e_enabled, wait_until, App, ClipFolder, E2eError, UI_TIMEOUT};
 
 #[test]
-fn the_app_opens_a_folder_and_shows_its_shot_codes() -> Result<(), E2eError> {
-    if !e2e_enabled("the_app_opens_a_folder_and_shows_its_shot_codes") {
+fn the_demo_project_lists_every_shot_with_its_take_count() -> Result<(), E2eError> {
+    if !e2e_enabled("the_demo_project_lists_every_shot_with_its_take_count") {
         return Ok(());
     }
-    let clips = ClipFolder::generate(&[
-        "SH010_flash_t1.mp4",
-        "SH010_flash_t2.mp4",
-        "SH020_flash_t1.mp4",
-        "SH030_flash_t1.mp4",
-    ])?;
-    let work = tempfile::tempdir()?;
-    let library = work.path().join("library.db");
-    let driver = TauriDriver::start(work.path())?;
-    let session = driver.launch(
-        &app_binary()?,
-        &[
-            "--library".into(),
-            library.display().to_string(),
-            "--folder".into(),
-            clips.path().display().to_string(),
-        ],
-    )?;
+    let demo = ClipFolder::demo()?;
+    let app = App::launch(demo.path())?;
+    let session = app.session();
 
-    let info = wait_until("app_info over IPC", Duration::from_secs(30), || {
+    let info = wait_until("app_info over IPC", UI_TIMEOUT, || {
         Ok(session.invoke("app_info", serde_json::json!({}))?.ok())
-    })?;
+    })
+    .map_err(|e| app.with_log(e))?;
     assert_eq!(
         info["libraryPath"],
-        Value::from(library.display().to_string())
+        Value::from(app.library().display().to_string())
+    );
+    assert_eq!(
+        info["folders"],
+        serde_json::json!([demo.path().display().to_string()]),
+        "{info}"
     );
     let media = info["mediaBaseUrl"].as_str().unwrap_or_default();
     assert!(
@@ -50,24 +38,26 @@ fn the_app_opens_a_folder_and_shows_its_shot_codes() -> Result<(), E2eError> {
         "{info}"
     );
 
-    let codes = ["SH010", "SH020", "SH030"];
-    let text = wait_until(
-        "the shot codes in the window",
-        Duration::from_secs(30),
+    // scripts/make-demo.sh: SH010 = 5 Flash + 1 Standard, SH020 = 4 Flash, SH030 = 6 Flash.
+    let row = |code: &str, takes: &str| ShotRow {
+        code: code.to_owned(),
+        takes: takes.to_owned(),
+        state: "exploring".to_owned(),
+    };
+    let expected = vec![
+        row("SH010", "6 takes"),
+        row("SH020", "4 takes"),
+        row("SH030", "6 takes"),
+    ];
+    let mut seen = Vec::new();
+    wait_until(
+        "the three demo shots with their take counts",
+        UI_TIMEOUT,
         || {
-            let text = session.execute("return document.body.innerText;", &[])?;
-            let text = text.as_str().unwrap_or_default().to_owned();
-            Ok(codes.iter().all(|c| text.contains(c)).then_some(text))
+            seen = ui::shot_rows(session)?;
+            Ok((seen == expected).then_some(()))
         },
     )
-    .map_err(|e| E2eError::Setup(format!("{e}\n--- tauri-driver log ---\n{}", driver.log())))?;
-    for code in codes {
-        assert!(
-            text.contains(code),
-            "{code} missing from the window: {text}"
-        );
-    }
-
-    session.screenshot(&workspace_root().join("docs/screenshots/shot-list.png"))?;
-    session.delete()
+    .map_err(|e| app.with_log(E2eError::Setup(format!("{e}\nshot list: {seen:#?}"))))?;
+    app.close()
 }

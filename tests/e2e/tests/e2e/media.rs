@@ -1,10 +1,8 @@
 //! Playback through the loopback media server: a `<video>` built from the IPC contract's
 //! URL parts loads, reports the clip's real duration and size, and seeks.
 
-use std::time::Duration;
-
 use serde_json::Value;
-use takeboard_e2e::{app_binary, e2e_enabled, wait_until, ClipFolder, E2eError, TauriDriver};
+use takeboard_e2e::{e2e_enabled, wait_until, App, ClipFolder, E2eError, UI_TIMEOUT};
 
 /// Builds `${mediaBaseUrl}${mediaPath}?t=${mediaToken}` for the first take of the first
 /// shot, plays it in a fresh `<video>`, seeks to 0.5 s and reports what the element saw.
@@ -40,20 +38,10 @@ fn a_take_plays_and_seeks_from_the_loopback_media_server() -> Result<(), E2eErro
         return Ok(());
     }
     let clips = ClipFolder::generate(&["SH010_flash_t1.mp4"])?;
-    let work = tempfile::tempdir()?;
-    let library = work.path().join("library.db");
-    let driver = TauriDriver::start(work.path())?;
-    let session = driver.launch(
-        &app_binary()?,
-        &[
-            "--library".into(),
-            library.display().to_string(),
-            "--folder".into(),
-            clips.path().display().to_string(),
-        ],
-    )?;
+    let app = App::launch(clips.path())?;
+    let session = app.session();
 
-    let seen: Value = wait_until("the take to play and seek", Duration::from_secs(30), || {
+    let seen: Value = wait_until("the take to play and seek", UI_TIMEOUT, || {
         let reply = session.execute_async(PLAY_AND_SEEK, &[])?;
         match (reply.get("ok"), reply.get("err")) {
             (Some(ok), _) => Ok(Some(ok.clone())),
@@ -80,5 +68,5 @@ fn a_take_plays_and_seeks_from_the_loopback_media_server() -> Result<(), E2eErro
     assert_eq!(seen["height"], Value::from(180), "{seen}");
     let time = seen["time"].as_f64().unwrap_or_default();
     assert!((time - 0.5).abs() < 0.05, "seeked to 0.5 s: {seen}");
-    session.delete()
+    app.close()
 }
