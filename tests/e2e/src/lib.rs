@@ -205,25 +205,63 @@ pub struct ClipFolder {
     dir: tempfile::TempDir,
 }
 
+/// The picture size, length and encoder speed of generated clips (always 24 fps H.264 with
+/// an AAC tone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClipSpec {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Length in whole seconds.
+    pub seconds: u32,
+    /// Encode with x264's `ultrafast` preset (large, quick to make) instead of the default.
+    pub ultrafast: bool,
+}
+
+impl ClipSpec {
+    /// What the tests use: 1 second at 320×180.
+    pub const SMALL: ClipSpec = ClipSpec {
+        width: 320,
+        height: 180,
+        seconds: 1,
+        ultrafast: false,
+    };
+}
+
 impl ClipFolder {
     /// Creates one 1-second 320×180 24 fps clip (with a test pattern and a tone) per name.
     pub fn generate(names: &[&str]) -> Result<ClipFolder, E2eError> {
+        ClipFolder::generate_with(names, ClipSpec::SMALL)
+    }
+
+    /// Creates one 24 fps clip per name, shaped by `spec`; each name gets its own hue.
+    pub fn generate_with(names: &[&str], spec: ClipSpec) -> Result<ClipFolder, E2eError> {
         let dir = tempfile::tempdir()?;
+        let ClipSpec {
+            width,
+            height,
+            seconds,
+            ultrafast,
+        } = spec;
+        let preset: &[&str] = if ultrafast {
+            &["-preset", "ultrafast"]
+        } else {
+            &[]
+        };
         for (n, name) in names.iter().enumerate() {
             let path = dir.path().join(name);
-            let pattern = format!("testsrc2=size=320x180:rate=24:duration=1,hue=h={}", n * 50);
+            let pattern = format!(
+                "testsrc2=size={width}x{height}:rate=24:duration={seconds},hue=h={}",
+                n * 50
+            );
+            let tone = format!("sine=frequency=440:duration={seconds}");
             let status = Command::new("ffmpeg")
                 .args(["-v", "error", "-y", "-f", "lavfi", "-i", &pattern])
-                .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=1"])
-                .args([
-                    "-c:v",
-                    "libx264",
-                    "-pix_fmt",
-                    "yuv420p",
-                    "-c:a",
-                    "aac",
-                    "-shortest",
-                ])
+                .args(["-f", "lavfi", "-i", &tone])
+                .args(["-c:v", "libx264"])
+                .args(preset)
+                .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
                 .args(["-movflags", "+faststart"])
                 .arg(&path)
                 .status()
