@@ -6,14 +6,15 @@
 //! (`takeboard_e2e`); the numbers come from the page (Performance API, the grid's data
 //! attributes) and from `/proc`. Needs a display: `make bench` runs it under `xvfb-run`.
 //!
-//! `BENCH_TAKES` shrinks the memory library for a quick look (default 10000).
+//! `BENCH_TAKES` shrinks the memory library for a quick look (default 10000); `BENCH_DUMP=1`
+//! prints every playback sample to stderr.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use takeboard_e2e::webdriver::Session;
 use takeboard_e2e::{
     app_binary, wait_until, workspace_root, ClipFolder, ClipSpec, E2eError, TauriDriver,
@@ -167,10 +168,62 @@ requestAnimationFrame(step);
 
 /// What 10 s of playback showed.
 struct Drift {
+    /// |player frame − clock frame| over every sample of every player.
     max: u64,
     p95: u64,
+    /// Mean of player frame − clock frame: negative when players lag.
+    mean_signed: f64,
+    /// The longest time any player's frame stood still while the clock ran.
+    longest_still: Duration,
     samples: usize,
     clock_frames: u64,
+}
+
+/// Reads the sampled series (see `SAMPLE_PLAYBACK`).
+fn drift_of(samples: &[Value]) -> Result<Drift, E2eError> {
+    let mut drifts = Vec::new();
+    let mut signed = 0i64;
+    // Per player: (frame, sample time it was first seen).
+    let mut still: Vec<(i64, f64)> = Vec::new();
+    let mut longest_still = 0f64;
+    for sample in samples {
+        if sample["speed"] != 1 {
+            return Err(E2eError::Protocol(format!(
+                "playback stopped while sampling: {sample}"
+            )));
+        }
+        let clock = sample["clock"].as_i64().unwrap_or_default();
+        let t = sample["t"].as_f64().unwrap_or_default();
+        let frames: Vec<i64> = sample["frames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| f.as_i64().unwrap_or_default())
+            .collect();
+        still.resize(frames.len(), (i64::MIN, t));
+        for (frame, (seen, since)) in frames.iter().zip(still.iter_mut()) {
+            drifts.push(frame.abs_diff(clock));
+            signed += frame - clock;
+            if *frame == *seen {
+                longest_still = longest_still.max(t - *since);
+            } else {
+                (*seen, *since) = (*frame, t);
+            }
+        }
+    }
+    if drifts.is_empty() {
+        return Err(E2eError::Protocol("no playback samples".to_owned()));
+    }
+    drifts.sort_unstable();
+    let clock_at = |s: &Value| s["clock"].as_u64().unwrap_or_default();
+    Ok(Drift {
+        max: drifts[drifts.len() - 1],
+        p95: nearest_rank(&drifts, 0.95),
+        mean_signed: signed as f64 / drifts.len() as f64,
+        longest_still: Duration::from_secs_f64(longest_still / 1000.0),
+        samples: samples.len(),
+        clock_frames: clock_at(&samples[samples.len() - 1]).saturating_sub(clock_at(&samples[0])),
+    })
 }
 
 fn nearest_rank(sorted: &[u64], p: f64) -> u64 {
@@ -222,32 +275,12 @@ fn measure_drift(
     let samples = series
         .as_array()
         .ok_or_else(|| E2eError::Protocol(format!("samples are not a list: {series}")))?;
-    let mut drifts = Vec::new();
-    for sample in samples {
-        if sample["speed"] != 1 {
-            return Err(E2eError::Protocol(format!(
-                "playback stopped while sampling: {sample}"
-            )));
-        }
-        let clock = sample["clock"].as_i64().unwrap_or_default();
-        for frame in sample["frames"].as_array().into_iter().flatten() {
-            drifts.push(frame.as_i64().unwrap_or_default().abs_diff(clock));
+    if std::env::var_os("BENCH_DUMP").is_some() {
+        for sample in samples {
+            eprintln!("{sample}");
         }
     }
-    if drifts.is_empty() {
-        return Err(E2eError::Protocol("no playback samples".to_owned()));
-    }
-    drifts.sort_unstable();
-    let first_clock = samples[0]["clock"].as_u64().unwrap_or_default();
-    let last_clock = samples[samples.len() - 1]["clock"]
-        .as_u64()
-        .unwrap_or_default();
-    let drift = Drift {
-        max: drifts[drifts.len() - 1],
-        p95: nearest_rank(&drifts, 0.95),
-        samples: samples.len(),
-        clock_frames: last_clock.saturating_sub(first_clock),
-    };
+    let drift = drift_of(samples)?;
     launched.session.delete()?;
     Ok(drift)
 }
@@ -616,10 +649,13 @@ fn main() -> ExitCode {
                     met: Some(d.p95 <= 1),
                 });
                 notes.push(format!(
-                    "{n}-up: {} samples × {n} players; the clock advanced {} frames in {} s",
+                    "{n}-up: {} samples × {n} players; the clock advanced {} frames in {} s; \
+                     mean player − clock {:+.1} frames; longest a player's frame stood still while the clock ran: {} ms",
                     d.samples,
                     d.clock_frames,
-                    SAMPLE_FOR.as_secs()
+                    SAMPLE_FOR.as_secs(),
+                    d.mean_signed,
+                    d.longest_still.as_millis(),
                 ));
             }
             Err(e) => rows.push(Row::failed(&format!("{n}-up drift"), "≤ 1 frame", &e)),
