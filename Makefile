@@ -107,11 +107,24 @@ test-e2e: app tauri-driver py-deps
 test: deps lint bindings test-rust test-ui test-e2e
 	@echo "make test: all suites passed"
 
+# Ingest benchmarks, then the app against the issue's goals (drift, first paint, idle
+# memory, binary size) on the release build under Xvfb; each prints a markdown table.
 bench: deps ui
 	$(CARGO) bench -p takeboard-core --bench ingest
+	$(CARGO) build --release -p takeboard -p takeboard-cli
+	TAKEBOARD_SETTLE_MS=0 PATH="$$HOME/.cargo/bin:$$PATH" \
+	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) bench -p takeboard-e2e --bench app
 
+# The release app (and takeboard-cli, see bundle.linux in tauri.conf.json) as a .deb and
+# an .rpm; both build offline (an AppImage would download linuxdeploy). Their Depends carry
+# the GStreamer plugins <video> needs.
+BUNDLE := $(ROOT)/target/release/bundle
 package: deps ui
-	cd src-tauri && npx --prefix ../ui tauri build --bundles deb
+	$(CARGO) build --release -p takeboard-cli
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb,rpm
+	@deb=$$(ls -t $(BUNDLE)/deb/*.deb | head -n1); \
+	  dpkg-deb -f "$$deb" Package Version Depends; \
+	  echo "built: $$deb"; ls -t $(BUNDLE)/rpm/*.rpm | head -n1 | sed 's/^/built: /'
 
 clean:
 	$(CARGO) clean

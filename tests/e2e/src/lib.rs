@@ -295,7 +295,7 @@ pub struct ClipFolder {
     path: PathBuf,
 }
 
-/// One clip to generate: a test pattern with a tone, 320×180.
+/// One clip to generate: a test pattern with a tone.
 #[derive(Debug, Clone, Copy)]
 pub struct ClipSpec<'a> {
     /// File name inside the folder (its shot code decides the shot).
@@ -304,6 +304,23 @@ pub struct ClipSpec<'a> {
     pub rate: &'a str,
     /// Length in seconds.
     pub seconds: u32,
+    /// Picture size in pixels (width, height).
+    pub size: (u32, u32),
+    /// Encode with x264's `ultrafast` preset (large files, quick to make) for long clips.
+    pub ultrafast: bool,
+}
+
+impl<'a> ClipSpec<'a> {
+    /// A small test clip: 320×180, `veryfast`.
+    pub fn small(name: &'a str, rate: &'a str, seconds: u32) -> ClipSpec<'a> {
+        ClipSpec {
+            name,
+            rate,
+            seconds,
+            size: (320, 180),
+            ultrafast: false,
+        }
+    }
 }
 
 impl ClipFolder {
@@ -318,11 +335,7 @@ impl ClipFolder {
     pub fn generate(names: &[&str]) -> Result<ClipFolder, E2eError> {
         let folder = ClipFolder::empty()?;
         for name in names {
-            folder.add(ClipSpec {
-                name,
-                rate: "24",
-                seconds: 1,
-            })?;
+            folder.add(ClipSpec::small(name, "24", 1))?;
         }
         Ok(folder)
     }
@@ -356,17 +369,21 @@ impl ClipFolder {
     pub fn add(&self, spec: ClipSpec<'_>) -> Result<PathBuf, E2eError> {
         let path = self.path().join(spec.name);
         let part = self.path().join(format!("{}.part", spec.name));
+        let (width, height) = spec.size;
         let pattern = format!(
-            "testsrc2=size=320x180:rate={}:duration={}",
+            "testsrc2=size={width}x{height}:rate={}:duration={}",
             spec.rate, spec.seconds
         );
+        let preset = if spec.ultrafast {
+            "ultrafast"
+        } else {
+            "veryfast"
+        };
         let tone = format!("sine=frequency=440:duration={}", spec.seconds);
         let status = Command::new("ffmpeg")
             .args(["-v", "error", "-y", "-f", "lavfi", "-i", &pattern])
             .args(["-f", "lavfi", "-i", &tone])
-            .args([
-                "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-            ])
+            .args(["-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p"])
             .args(["-c:a", "aac", "-shortest", "-movflags", "+faststart"])
             .args(["-metadata", &format!("title={}", spec.name)])
             .args(["-f", "mp4"])

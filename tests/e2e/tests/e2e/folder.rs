@@ -35,11 +35,7 @@ fn a_clip_dropped_into_the_folder_appears_in_its_shot_without_a_reload() -> Resu
     )?;
 
     // Written as SH020_flash_t5.mp4.part, renamed when complete, like a browser download.
-    let dropped = demo.add(ClipSpec {
-        name: "SH020_flash_t5.mp4",
-        rate: "24",
-        seconds: 1,
-    })?;
+    let dropped = demo.add(ClipSpec::small("SH020_flash_t5.mp4", "24", 1))?;
 
     let after = ui::wait_for_grid(
         session,
@@ -95,11 +91,7 @@ fn a_corrupt_clip_shows_its_error_on_its_card() -> Result<(), E2eError> {
         return Ok(());
     }
     let clips = ClipFolder::empty()?;
-    let good = clips.add(ClipSpec {
-        name: "SH070_flash_t1.mp4",
-        rate: "24",
-        seconds: 1,
-    })?;
+    let good = clips.add(ClipSpec::small("SH070_flash_t1.mp4", "24", 1))?;
     let html = clips.add_finished_file(
         "SH070_flash_t2.mp4",
         b"<!DOCTYPE html><html><body>Access denied</body></html>\n",

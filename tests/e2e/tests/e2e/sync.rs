@@ -146,11 +146,7 @@ fn every_player_shows_the_clock_frame_after_seeks_and_steps() -> Result<(), E2eE
         ("SH040_flash_t1.mp4", "30000/1001"),
         ("SH040_flash_t2.mp4", "24000/1001"),
     ] {
-        demo.add(ClipSpec {
-            name,
-            rate,
-            seconds: 2,
-        })?;
+        demo.add(ClipSpec::small(name, rate, 2))?;
     }
     let app = App::launch(demo.path())?;
     let session = app.session();
