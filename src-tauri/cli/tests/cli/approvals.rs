@@ -454,6 +454,7 @@ fn sigkill_during_submit_never_sends_a_request_twice() {
     let mut rng = XorShift(0xC0FF_EE00_5EED_0002);
     let mut completed_at_luma = std::collections::HashSet::new();
     let mut killed_submits = 0;
+    let mut submit_window_us = 30_000;
     for run in 0..300 {
         // Luma finishes whatever it was given, so requests complete and shots move on.
         for paid in standin.paid_creates() {
@@ -462,11 +463,15 @@ fn sigkill_during_submit_never_sends_a_request_twice() {
             }
         }
         if rng.below(2) == 0 {
-            killed_submits += usize::from(run_and_kill(
-                submit_command(&env, &standin),
-                &mut rng,
-                30_000,
-            ));
+            let killed = run_and_kill(submit_command(&env, &standin), &mut rng, submit_window_us);
+            // Adapt the kill window to this machine's speed, so about half the submits die
+            // mid-way whether the machine is idle or loaded.
+            if killed {
+                killed_submits += 1;
+                submit_window_us = (submit_window_us * 5 / 4).min(30_000);
+            } else {
+                submit_window_us = (submit_window_us * 3 / 4).max(500);
+            }
         } else {
             let args = random_decision(&mut rng, &takes);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
