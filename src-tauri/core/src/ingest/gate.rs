@@ -58,9 +58,4 @@ impl SettleGate {
     pub fn forget(&mut self, path: &Path) {
         self.seen.remove(path);
     }
-
-    /// Paths currently held back.
-    pub fn waiting(&self) -> impl Iterator<Item = &Path> {
-        self.seen.keys().map(PathBuf::as_path)
-    }
 }
