@@ -7,7 +7,8 @@
 //! attributes) and from `/proc`. Needs a display: `make bench` runs it under `xvfb-run`.
 //!
 //! `BENCH_TAKES` shrinks the memory library for a quick look (default 10000); `BENCH_DUMP=1`
-//! prints every playback sample to stderr.
+//! prints every playback sample to stderr; `BENCH_ONLY=drift,paint,memory` (any subset)
+//! runs only those measures.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -161,6 +162,8 @@ const step = (now) => {
       clock: Number(grid.dataset.clockFrame),
       frames: videos.map(v => Number(v.dataset.frame)),
       paused: videos.filter(v => v.paused).length,
+      seeking: videos.filter(v => v.seeking).length,
+      rates: videos.map(v => v.playbackRate),
     });
   }
   if (now - start < durationMs) requestAnimationFrame(step);
@@ -637,8 +640,13 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let mut paints = Vec::new();
+    let only = std::env::var("BENCH_ONLY").ok();
+    let wanted = |measure: &str| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|m| m.trim() == measure))
+    };
 
-    for n in [4, 6] {
+    for n in [4, 6].into_iter().filter(|_| wanted("drift")) {
         eprintln!("measuring {n}-up drift…");
         match measure_drift(&app, n, &mut paints) {
             Ok(d) => {
@@ -668,11 +676,17 @@ fn main() -> ExitCode {
         }
     }
 
-    eprintln!("measuring first paint over {PAINT_LAUNCHES} launches…");
     let paint_goal = "< 1.5 s";
     let paint_runs = paints.len();
-    match measure_first_paint(&app, &mut paints) {
-        Ok(()) => {
+    let paint_result = if wanted("paint") {
+        eprintln!("measuring first paint over {PAINT_LAUNCHES} launches…");
+        Some(measure_first_paint(&app, &mut paints))
+    } else {
+        None
+    };
+    match paint_result {
+        None => {}
+        Some(Ok(())) => {
             let own = &paints[paint_runs..];
             let first = median(own.iter().map(|p| p.first_paint).collect());
             let worst = own.iter().map(|p| p.first_paint).max().unwrap_or_default();
@@ -701,7 +715,7 @@ fn main() -> ExitCode {
                 session.as_secs_f64()
             ));
         }
-        Err(e) => rows.push(Row::failed("start → first paint", paint_goal, &e)),
+        Some(Err(e)) => rows.push(Row::failed("start → first paint", paint_goal, &e)),
     }
     if paints.len() > PAINT_LAUNCHES {
         let all: Vec<String> = paints
@@ -714,9 +728,13 @@ fn main() -> ExitCode {
         ));
     }
 
-    eprintln!("measuring idle memory with {takes} takes…");
-    match measure_idle_memory(&app, takes) {
-        Ok(m) => {
+    let memory_result = wanted("memory").then(|| {
+        eprintln!("measuring idle memory with {takes} takes…");
+        measure_idle_memory(&app, takes)
+    });
+    match memory_result {
+        None => {}
+        Some(Ok(m)) => {
             let pss = m.pss_kb.map(mib);
             let judged = pss.unwrap_or(mib(m.rss_kb));
             rows.push(Row {
@@ -750,7 +768,7 @@ fn main() -> ExitCode {
                 m.shot_list.as_secs_f64(),
             ));
         }
-        Err(e) => rows.push(Row::failed("idle memory", "< 300 MB", &e)),
+        Some(Err(e)) => rows.push(Row::failed("idle memory", "< 300 MB", &e)),
     }
 
     let release = workspace_root().join("target/release/takeboard");

@@ -6,6 +6,17 @@
 // Mapping: clock frame c is clock time t = c / refFps; a player at `fps` shows frame
 // floor(t * fps + 1e-6), clamped to its last frame (shorter takes hold). Seeks put each
 // video at the centre of its target frame, (f + 0.5) / fps, so decoders land on it.
+//
+// Forward playback follows a leader: the longest take's own media clock (its currentTime)
+// is the clock, so the clock never runs away from what decoders can show. Players started
+// together from landed seeks stay together on their own (each pipeline runs on the system
+// clock), so starts wait until every seek has landed and then start all players in one go.
+// A player that still drifts off is seeked, never while a seek of it is in flight, and
+// ahead by its measured seek latency so it lands where the clock will be. playbackRate is
+// never used to steer: in WebKitGTK every rate change stalls the pipeline like a seek.
+// While the leader is seeking the clock holds; with no playing leader (refused autoplay,
+// a broken file) it runs on wall time. Reverse play seeks frame by frame (WebKit cannot
+// play backwards).
 
 /** Milliseconds from a monotonic source (performance.now in the app, a fake in tests). */
 export interface TimeSource {
@@ -17,6 +28,10 @@ export interface ClockVideo {
   currentTime: number;
   playbackRate: number;
   readonly paused: boolean;
+  /** True while a seek is in flight (currentTime then reports its target). */
+  readonly seeking: boolean;
+  /** HTMLMediaElement.readyState: 2 (HAVE_CURRENT_DATA) and up can show a frame. */
+  readonly readyState: number;
   play(): unknown;
   pause(): void;
 }
@@ -30,7 +45,7 @@ export interface ClockPlayer {
 }
 
 /** What `tick()` did to one player, for tests and diagnostics. */
-export type TickAction = 'steady' | 'nudge' | 'seek' | 'hold' | 'start';
+export type TickAction = 'steady' | 'seek' | 'seeking' | 'hold' | 'start';
 
 /** One decision of a tick. */
 export interface TickDecision {
@@ -41,14 +56,18 @@ export interface TickDecision {
 /** Forward shuttle speeds (L); reverse (J) uses the same magnitudes, negated. */
 export const SHUTTLE_SPEEDS = [1, 2, 4, 8] as const;
 
-/** A drift beyond this many frames is corrected by a seek. */
-export const SEEK_DRIFT_FRAMES = 1;
-/** A drift beyond this many frames (and within SEEK_DRIFT_FRAMES) nudges playbackRate. */
-export const NUDGE_DRIFT_FRAMES = 0.1;
-/** Largest relative playbackRate change a nudge applies. */
-export const MAX_NUDGE = 0.05;
-/** After a corrective seek a player is left alone this long (ms) so seeks don't pile up. */
+/** During playback a player further than this many frames off the clock is seeked. */
+export const SEEK_DRIFT_FRAMES = 2;
+/** After a corrective seek lands, a player is left alone this long (ms). */
 export const SEEK_GRACE_MS = 400;
+/** A start waits at most this long (ms) for seeks to land before playing anyway. */
+export const START_WAIT_MS = 1500;
+/** Seek latency assumed until one has been measured (ms). */
+export const DEFAULT_SEEK_LATENCY_MS = 150;
+/** Seek latencies are capped at this when seeking ahead (ms). */
+export const MAX_SEEK_LATENCY_MS = 1000;
+/** Leaders ready to show a frame have at least this readyState (HAVE_CURRENT_DATA). */
+const HAVE_CURRENT_DATA = 2;
 
 const EPS = 1e-6;
 
@@ -75,9 +94,14 @@ export function frameCenter(f: number, fps: number): number {
 
 interface PlayerState {
   player: ClockPlayer;
+  /** When the last seek or (re)start was issued (ms). */
   lastSeekAt: number;
   /** Frame last sought to while stepping backwards, to avoid repeated identical seeks. */
   lastSoughtFrame: number | null;
+  /** When an in-flight corrective seek during playback was issued, to time it. */
+  correctiveSeekAt: number | null;
+  /** Smoothed time a seek during playback takes to land (ms). */
+  seekLatencyMs: number;
 }
 
 /** The single clock behind a compare grid. */
@@ -89,6 +113,8 @@ export class MasterClock {
   private anchorPosition = 0;
   private loopIn: number | null = null;
   private loopOut: number | null = null;
+  /** Set while a forward start waits for seeks to land: when it was asked for (ms). */
+  private startPendingSince: number | null = null;
 
   /** `refFps`: the reference rate (the first take's fps). */
   constructor(
@@ -100,7 +126,13 @@ export class MasterClock {
 
   /** Adds (or replaces) a player and puts it on the clock's current frame. */
   addPlayer(player: ClockPlayer): void {
-    this.players.set(player.id, { player, lastSeekAt: -Infinity, lastSoughtFrame: null });
+    this.players.set(player.id, {
+      player,
+      lastSeekAt: -Infinity,
+      lastSoughtFrame: null,
+      correctiveSeekAt: null,
+      seekLatencyMs: DEFAULT_SEEK_LATENCY_MS,
+    });
     this.seekPlayer(this.players.get(player.id)!, this.time.now());
   }
 
@@ -189,6 +221,7 @@ export class MasterClock {
   pause(): void {
     if (this.currentSpeed === 0) return;
     this.currentSpeed = 0;
+    this.startPendingSince = null;
     for (const { player } of this.players.values()) {
       player.video.pause();
       player.video.playbackRate = 1;
@@ -247,8 +280,15 @@ export class MasterClock {
   tick(): TickDecision[] {
     if (this.currentSpeed === 0) return [];
     const now = this.time.now();
+    if (this.startPendingSince !== null) {
+      if (this.anySeeking() && now - this.startPendingSince < START_WAIT_MS) {
+        this.anchor(now);
+        return [...this.players.keys()].map((id) => ({ id, action: 'seeking' as const }));
+      }
+      this.launch(now);
+    }
     const [first, last] = this.range();
-    let pos = this.anchorPosition + ((now - this.anchorTime) / 1000) * this.refFps * this.currentSpeed;
+    let pos = this.advance(now);
     let wrapped = false;
     if (this.currentSpeed > 0 && Math.floor(pos + EPS) > last) {
       pos = first;
@@ -270,6 +310,51 @@ export class MasterClock {
       decisions.push({ id: state.player.id, action: this.correct(state, now) });
     }
     return decisions;
+  }
+
+  /**
+   * The clock position at `now`: forward, the leader's own position (never backwards,
+   * held while the leader seeks); otherwise, or with no playing leader, wall time since
+   * the last anchor.
+   */
+  private advance(now: number): number {
+    const wallClock = () =>
+      this.anchorPosition + ((now - this.anchorTime) / 1000) * this.refFps * this.currentSpeed;
+    if (this.currentSpeed < 0) return wallClock();
+    const leader = this.leader();
+    if (!leader) return wallClock();
+    const { video } = leader.player;
+    if (video.seeking) {
+      this.anchor(now);
+      return this.position;
+    }
+    if (video.paused) return wallClock();
+    const pos = Math.max(this.position, video.currentTime * this.refFps);
+    this.anchorTime = now;
+    this.anchorPosition = pos;
+    return pos;
+  }
+
+  /**
+   * The player the clock follows during forward playback: the longest take that can show
+   * frames (or is seeking to) and is still inside its own range — it holds last, so it
+   * never stops before the clock does; first added on ties. None when no take qualifies.
+   */
+  private leader(): PlayerState | null {
+    const t = this.position / this.refFps;
+    let best: PlayerState | null = null;
+    let bestLength = -Infinity;
+    for (const state of this.players.values()) {
+      const { player } = state;
+      if (!(player.fps > 0) || this.pastEnd(player, t)) continue;
+      if (!player.video.seeking && player.video.readyState < HAVE_CURRENT_DATA) continue;
+      const length = player.frames / player.fps;
+      if (length > bestLength + EPS) {
+        best = state;
+        bestLength = length;
+      }
+    }
+    return best;
   }
 
   private range(): [number, number] {
@@ -295,12 +380,32 @@ export class MasterClock {
     }
     this.anchor(now);
     this.currentSpeed = speed;
-    if (speed > 0) this.startForward(now);
-    else for (const { player } of this.players.values()) player.video.pause();
+    if (speed > 0) {
+      this.startForward(now);
+    } else {
+      this.startPendingSince = null;
+      for (const { player } of this.players.values()) player.video.pause();
+    }
   }
 
-  /** Starts native playback at the clock's speed on every player that still has frames. */
+  /**
+   * Starts native playback at the clock's speed: at once when every player sits on its
+   * frame, else (paused) once their seeks have landed, so all start from the same frame.
+   */
   private startForward(now: number): void {
+    if (!this.anySeeking()) {
+      this.launch(now);
+      return;
+    }
+    for (const { player } of this.players.values()) player.video.pause();
+    this.startPendingSince = now;
+    this.anchor(now);
+  }
+
+  /** Plays every player that still has frames, in one go, at the clock's speed. */
+  private launch(now: number): void {
+    this.startPendingSince = null;
+    this.anchor(now);
     const t = this.position / this.refFps;
     for (const state of this.players.values()) {
       const { player } = state;
@@ -312,6 +417,11 @@ export class MasterClock {
         state.lastSeekAt = now;
       }
     }
+  }
+
+  private anySeeking(): boolean {
+    for (const { player } of this.players.values()) if (player.video.seeking) return true;
+    return false;
   }
 
   private pastEnd(player: ClockPlayer, t: number): boolean {
@@ -349,32 +459,37 @@ export class MasterClock {
       state.lastSeekAt = now;
       return 'seek';
     }
+    const { video } = player;
+    if (video.seeking) return 'seeking';
+    if (state.correctiveSeekAt !== null) {
+      // The corrective seek landed: remember how long it took, to seek ahead by as much.
+      const took = Math.min(now - state.correctiveSeekAt, MAX_SEEK_LATENCY_MS);
+      state.seekLatencyMs = (state.seekLatencyMs + took) / 2;
+      state.correctiveSeekAt = null;
+      state.lastSeekAt = now;
+    }
     const settling = now - state.lastSeekAt < SEEK_GRACE_MS;
-    if (player.video.paused) {
+    if (video.paused) {
       // Came back from holding, or play() was refused: resync and restart, not every frame.
       if (settling) return 'steady';
-      player.video.currentTime = t;
-      player.video.playbackRate = this.currentSpeed;
-      void Promise.resolve(player.video.play()).catch(() => undefined);
+      video.currentTime = t;
+      video.playbackRate = this.currentSpeed;
+      void Promise.resolve(video.play()).catch(() => undefined);
       state.lastSeekAt = now;
       state.lastSoughtFrame = null;
       return 'start';
     }
-    const drift = (player.video.currentTime - t) * player.fps;
+    const drift = (video.currentTime - t) * player.fps;
     if (Math.abs(drift) > SEEK_DRIFT_FRAMES && !settling) {
-      player.video.currentTime = t;
-      player.video.playbackRate = this.currentSpeed;
+      // Land where the clock will be once the seek is done.
+      const ahead = (state.seekLatencyMs / 1000) * this.currentSpeed;
+      video.currentTime = Math.min(t + ahead, frameCenter(Math.max(0, player.frames - 1), player.fps));
+      video.playbackRate = this.currentSpeed;
       state.lastSeekAt = now;
+      state.correctiveSeekAt = now;
       state.lastSoughtFrame = null;
       return 'seek';
     }
-    if (Math.abs(drift) > NUDGE_DRIFT_FRAMES) {
-      // Ahead → slow down, behind → speed up; drift corrected over about half a second.
-      const adjust = Math.max(-MAX_NUDGE, Math.min(MAX_NUDGE, -drift / (player.fps * 0.5)));
-      player.video.playbackRate = this.currentSpeed * (1 + adjust);
-      return 'nudge';
-    }
-    player.video.playbackRate = this.currentSpeed;
     return 'steady';
   }
 }
