@@ -3,7 +3,9 @@
 //!
 //! One thread owns the loop. The watcher is armed before the first full reconcile so that
 //! nothing created during that scan is lost; every event only puts a path in the queue,
-//! and rows come from `ingest_path` (fresh stat, hash, probe).
+//! and rows come from `ingest_path` (fresh stat, hash, probe). Reads are not changes:
+//! inotify reports every open and read-only close (our own scans, hashing, the media
+//! server, any viewer), and acting on them made each scan's `read_dir` trigger the next.
 
 use super::{
     forget_path, ingest_path, lock, reconcile_folder, record_batch, IngestConfig, IngestError,
@@ -11,10 +13,13 @@ use super::{
 };
 use crate::catalog::projects::folders;
 use crate::catalog::WatchedFolder;
+use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -27,9 +32,16 @@ enum Message {
 pub struct WatchHandle {
     stop: Sender<Message>,
     thread: Option<JoinHandle<()>>,
+    full_passes: Arc<AtomicU64>,
 }
 
 impl WatchHandle {
+    /// How many full reconciles of the watched folders the loop has run so far (the first
+    /// one, the periodic ones and those asked for by lost events or a returning folder).
+    pub fn full_passes(&self) -> u64 {
+        self.full_passes.load(Ordering::Relaxed)
+    }
+
     /// Stops watching and waits for the loop to finish its current step.
     pub fn stop(mut self) {
         self.shutdown();
@@ -85,6 +97,8 @@ pub fn watch(
         }
     }
 
+    let full_passes = Arc::new(AtomicU64::new(0));
+    let passes = Arc::clone(&full_passes);
     let thread = std::thread::Builder::new()
         .name("takeboard-watch".into())
         .spawn(move || {
@@ -110,6 +124,7 @@ pub fn watch(
                     need_reconcile = false;
                     last_reconcile = Instant::now();
                     rearm(&mut watcher, &watched, &mut armed, &on_error);
+                    passes.fetch_add(1, Ordering::Relaxed);
                     for folder in watched
                         .iter()
                         .filter(|f| armed.inodes.contains_key(&f.path))
@@ -126,18 +141,8 @@ pub fn watch(
                 match rx.recv_timeout(tick) {
                     Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                     Ok(Message::Fs(Ok(event))) => {
-                        let touches_folder = event
-                            .paths
-                            .iter()
-                            .any(|p| watched.iter().any(|f| &f.path == p));
-                        if touches_folder
-                            || event.need_rescan()
-                            || matches!(event.kind, EventKind::Other)
-                        {
-                            need_reconcile = true;
-                        }
-                        queue.extend(event.paths);
-                        if drain_burst(&rx, &mut queue, &mut need_reconcile) {
+                        note_event(event, &watched, &mut queue, &mut need_reconcile);
+                        if drain_burst(&rx, &watched, &mut queue, &mut need_reconcile) {
                             break;
                         }
                     }
@@ -174,24 +179,52 @@ pub fn watch(
     Ok(WatchHandle {
         stop: tx,
         thread: Some(thread),
+        full_passes,
     })
+}
+
+/// Queues the paths a change event names; an event on a watched folder itself, or one
+/// saying events were lost, asks for a full reconcile. Reads are dropped.
+fn note_event(
+    event: notify::Event,
+    watched: &[WatchedFolder],
+    queue: &mut BTreeSet<PathBuf>,
+    need_reconcile: &mut bool,
+) {
+    if is_read(&event) {
+        return;
+    }
+    let touches_folder = event
+        .paths
+        .iter()
+        .any(|p| watched.iter().any(|f| &f.path == p));
+    if touches_folder || event.need_rescan() || matches!(event.kind, EventKind::Other) {
+        *need_reconcile = true;
+    }
+    queue.extend(event.paths);
+}
+
+/// An open, a read or a read-only close: nothing changed. (A close after writing stays:
+/// it is the moment a download tool finished a file.)
+fn is_read(event: &notify::Event) -> bool {
+    match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+        EventKind::Access(_) => true,
+        _ => false,
+    }
 }
 
 /// Takes every message already queued, so a burst is handled in one pass. Returns `true`
 /// when a stop request was among them.
 fn drain_burst(
     rx: &std::sync::mpsc::Receiver<Message>,
+    watched: &[WatchedFolder],
     queue: &mut BTreeSet<PathBuf>,
     need_reconcile: &mut bool,
 ) -> bool {
     while let Ok(msg) = rx.try_recv() {
         match msg {
-            Message::Fs(Ok(event)) => {
-                if event.need_rescan() || matches!(event.kind, EventKind::Other) {
-                    *need_reconcile = true;
-                }
-                queue.extend(event.paths);
-            }
+            Message::Fs(Ok(event)) => note_event(event, watched, queue, need_reconcile),
             Message::Fs(Err(_)) => *need_reconcile = true,
             Message::Stop => return true,
         }

@@ -177,6 +177,31 @@ fn five_hundred_clips_dropped_at_once_match_the_folder_and_offline_changes_are_r
 }
 
 #[test]
+fn reading_the_clips_of_a_watched_folder_never_makes_the_watcher_rescan_it() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    for i in 0..20 {
+        unique_copy(&src, &lib.clips.join(format!("SH010_flash_t{i}.mp4")), i);
+    }
+    let (watch, _events) = start_watch(&lib);
+    lib.wait_for(Duration::from_secs(60), "20 takes", |t| t.len() == 20);
+    let passes = watch.full_passes();
+    assert_eq!(passes, 1, "one full pass at the start");
+
+    // What a media player, a viewer and our own scans do: list the folder, read each clip.
+    for _ in 0..5 {
+        for entry in std::fs::read_dir(&lib.clips).unwrap() {
+            std::fs::read(entry.unwrap().path()).unwrap();
+        }
+    }
+    // Events are handled in order: once this clip is in, every read before it was seen.
+    unique_copy(&src, &lib.clips.join("SH010_flash_t99.mp4"), 99);
+    lib.wait_for(Duration::from_secs(60), "the 21st take", |t| t.len() == 21);
+    assert_eq!(watch.full_passes(), passes, "reads asked for full rescans");
+    watch.stop();
+}
+
+#[test]
 fn a_renamed_or_moved_file_keeps_its_take_and_decisions_and_a_deleted_one_comes_back() {
     let lib = TestLibrary::new();
     let src = source_clip(&lib, "src.mp4");
