@@ -10,12 +10,12 @@
 //! prints every playback sample to stderr; `BENCH_ONLY=drift,paint,memory` (any subset)
 //! runs only those measures.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+use takeboard_e2e::procs::{self, find_app, proc_kb, process_tree};
 use takeboard_e2e::webdriver::Session;
 use takeboard_e2e::{
     app_binary, wait_until, workspace_root, ClipFolder, ClipSpec, E2eError, TauriDriver,
@@ -374,78 +374,6 @@ fn median(mut values: Vec<Duration>) -> Duration {
 // ---------------------------------------------------------------------------------------
 // Idle memory
 
-/// A process seen in `/proc`.
-struct Proc {
-    pid: u32,
-    ppid: u32,
-    name: String,
-    /// utime + stime, in clock ticks.
-    cpu_ticks: u64,
-}
-
-fn read_proc(pid: u32) -> Option<Proc> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-    Some(Proc {
-        pid,
-        ppid: fields.get(1)?.parse().ok()?,
-        name: stat[open + 1..close].to_owned(),
-        cpu_ticks: fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?,
-    })
-}
-
-fn all_procs() -> Vec<Proc> {
-    std::fs::read_dir("/proc")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .filter_map(read_proc)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The app process: runs `binary` with `marker` (its library path) on its command line.
-fn find_app(binary: &Path, marker: &str) -> Option<u32> {
-    all_procs().into_iter().map(|p| p.pid).find(|pid| {
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        exe.as_deref() == Some(binary) && String::from_utf8_lossy(&cmdline).contains(marker)
-    })
-}
-
-/// `root` and every process below it (WebKit's web and network processes and whatever
-/// sandbox helpers sit between).
-fn process_tree(root: u32) -> Vec<Proc> {
-    let procs = all_procs();
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for p in &procs {
-        children.entry(p.ppid).or_default().push(p.pid);
-    }
-    let mut wanted = vec![root];
-    let mut i = 0;
-    while i < wanted.len() {
-        wanted.extend(children.get(&wanted[i]).into_iter().flatten());
-        i += 1;
-    }
-    procs
-        .into_iter()
-        .filter(|p| wanted.contains(&p.pid))
-        .collect()
-}
-
-/// A `kB` line (`VmRSS:`, `Pss:`, `MemTotal:`) of a `/proc` file, in kB.
-fn proc_kb(file: &str, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(file).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 fn clock_ticks_per_second() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -566,7 +494,7 @@ fn measure_idle_memory(app: &AppUnderTest, takes: usize) -> Result<IdleMemory, E
     let (mut rss_kb, mut pss_kb) = (0, Some(0));
     for p in process_tree(pid) {
         let rss = proc_kb(&format!("/proc/{}/status", p.pid), "VmRSS:").unwrap_or_default();
-        let pss = proc_kb(&format!("/proc/{}/smaps_rollup", p.pid), "Pss:");
+        let pss = procs::pss_kb(p.pid);
         rss_kb += rss;
         pss_kb = pss_kb.zip(pss).map(|(a, b)| a + b);
         processes.push((p.name, rss, pss));

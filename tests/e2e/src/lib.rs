@@ -9,6 +9,7 @@
 //! when `TAKEBOARD_E2E=1` (`make test-e2e` sets it and runs under `xvfb-run -a`); otherwise each
 //! test prints that it was skipped and passes, keeping `cargo test --workspace` hermetic.
 
+pub mod procs;
 pub mod ui;
 pub mod webdriver;
 

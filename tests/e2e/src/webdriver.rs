@@ -33,6 +33,8 @@ pub mod key {
     pub const RIGHT: &str = "\u{E014}";
     /// Down arrow.
     pub const DOWN: &str = "\u{E015}";
+    /// Up arrow.
+    pub const UP: &str = "\u{E013}";
 }
 
 /// The W3C key under which an element reference travels.
