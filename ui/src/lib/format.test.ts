@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCredits, formatFps, parseRate } from './format';
+import { formatCredits, formatFps, formatWhen, parseRate } from './format';
 
 describe('format', () => {
   it('formats credits with separators', () => {
@@ -16,5 +16,12 @@ describe('format', () => {
     expect(parseRate('30000/1001')).toEqual({ num: 30000, den: 1001 });
     expect(parseRate('abc')).toBeNull();
     expect(parseRate('0')).toBeNull();
+  });
+  it('formats request times in local time, as short as is unambiguous', () => {
+    const now = new Date(2026, 10, 23, 18, 0);
+    expect(formatWhen(new Date(2026, 10, 23, 14, 5).toISOString(), now)).toBe('14:05');
+    expect(formatWhen(new Date(2026, 10, 2, 9, 30).toISOString(), now)).toBe('2 Nov 09:30');
+    expect(formatWhen(new Date(2025, 11, 31, 23, 59).toISOString(), now)).toBe('31 Dec 2025 23:59');
+    expect(formatWhen('not a time', now)).toBe('not a time');
   });
 });

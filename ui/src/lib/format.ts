@@ -45,6 +45,22 @@ export function parseRate(text: string | null | undefined): FrameRate | null {
   return num > 0 && den > 0 ? { num, den } : null;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * An RFC 3339 instant in local time, as short as is unambiguous next to `now`: "14:05"
+ * today, "23 Nov 14:05" this year, "23 Nov 2025 14:05" before; unparsable text as it is.
+ */
+export function formatWhen(rfc3339: string, now: Date = new Date()): string {
+  const at = new Date(rfc3339);
+  if (Number.isNaN(at.getTime())) return rfc3339;
+  const time = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  const sameYear = at.getFullYear() === now.getFullYear();
+  if (sameYear && at.getMonth() === now.getMonth() && at.getDate() === now.getDate()) return time;
+  const day = `${at.getDate()} ${MONTHS[at.getMonth()]}`;
+  return sameYear ? `${day} ${time}` : `${day} ${at.getFullYear()} ${time}`;
+}
+
 /** What to tell the user before the backend's own message, per error code. */
 export function errorPrefix(code: ErrorCode): string {
   switch (code) {
