@@ -377,9 +377,14 @@ fn print_take(cat: &Catalog, take: i64) -> Result<(), Failure> {
 
 fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out));
+    match written {
+        // The reader went away (`| head`): it has what it wanted; not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// The project named on the command line, else the library's only project.

@@ -2,7 +2,7 @@
 
 use crate::support::{clip, rusqlite_setup, Env};
 use serde_json::Value;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 #[test]
 fn scan_prints_a_summary_and_takes_follow_the_json_contract() {
@@ -175,4 +175,42 @@ fn watch_prints_one_json_line_per_take_event_and_stops_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "watch exits cleanly on SIGTERM: {exit:?}");
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_cli_quietly_and_successfully() {
+    let env = Env::new();
+    let first = clip(&env.clips, "SH010_flash_t0.mp4", "24", false);
+    let bytes = std::fs::read(&first).unwrap();
+    for i in 1..600u64 {
+        // Distinct files (a trailing `free` box of their own), so 600 takes.
+        let mut copy = bytes.clone();
+        copy.extend_from_slice(&16u32.to_be_bytes());
+        copy.extend_from_slice(b"free");
+        copy.extend_from_slice(&i.to_be_bytes());
+        std::fs::write(env.clips.join(format!("SH010_flash_t{i}.mp4")), copy).unwrap();
+    }
+    env.json(&["scan", env.clips.to_str().unwrap()]);
+    let full = env.cli(&["takes", "--json"]);
+    assert!(
+        full.stdout.len() > 128 * 1024,
+        "the listing ({} bytes) must outgrow a pipe's buffer for this test to mean anything",
+        full.stdout.len()
+    );
+
+    // `takeboard-cli takes --json | head -c 0`: the reader closes before reading.
+    let mut child = env
+        .command(&["takes", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "nothing on stderr"
+    );
 }
