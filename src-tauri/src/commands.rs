@@ -330,26 +330,25 @@ pub fn export_requests(
 /// Submits the queued requests to Luma and polls the submitted ones (refused with
 /// `provider` when no API key is set).
 ///
-/// The core's outbox works on `&mut Catalog`, so the library stays locked while it talks
-/// to Luma: the media server and watcher wait meanwhile.
+/// The library is locked per database step only, never while Luma answers, so playback,
+/// the watcher and the other commands go on meanwhile; the outbox lock keeps two submits
+/// (a double click) from running at once.
 #[tauri::command(async)]
 pub fn submit_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
     let project = state.require_project()?;
+    let mut catalog = state.shared_catalog()?;
+    let saved = state.with_catalog(|cat| Ok(key::saved_key(cat.path())))?;
+    let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::Provider,
+            "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
+        )
+    })?;
+    state.with_outbox(|sender| {
+        sender.submit_queued(&mut catalog, &client)?;
+        outbox::poll(&mut catalog, &client)
+    })?;
     state.with_catalog(|cat| {
-        let client =
-            LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
-                IpcError::new(
-                ErrorCode::Provider,
-                "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
-            )
-            })?;
-        for id in outbox::recover_interrupted(cat)? {
-            tracing::warn!(
-                "render request {id} was being sent when Takeboard stopped; it is now 'unknown'"
-            );
-        }
-        state.with_outbox(|sender| sender.submit_queued(cat, &client))?;
-        outbox::poll(cat, &client)?;
         Ok(review::requests(cat.conn(), project)?
             .into_iter()
             .map(RequestDto::from)

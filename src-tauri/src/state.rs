@@ -10,7 +10,7 @@ use takeboard_core::catalog::{default_library_path, projects, takes, Catalog};
 use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
 use takeboard_core::media_server::{MediaServer, MediaServerError};
-use takeboard_core::render::outbox::{Limits, Outbox, SystemClock};
+use takeboard_core::render::outbox::{self, Limits, Outbox, SystemClock};
 
 use crate::ipc::{ErrorCode, IpcError, LibraryEvent};
 
@@ -89,7 +89,10 @@ impl AppState {
     /// media server that cannot start is fatal (nothing could play without it).
     pub fn open(library_path: &Path) -> Result<AppState, MediaServerError> {
         let catalog: Result<SharedCatalog, IpcError> = Catalog::open(library_path)
-            .map(|c| Arc::new(Mutex::new(c)))
+            .map(|mut c| {
+                recover_interrupted_sends(&mut c);
+                Arc::new(Mutex::new(c))
+            })
             .map_err(IpcError::from);
         let only_project = catalog.as_ref().ok().and_then(|c| {
             let c = c.lock().ok()?;
@@ -185,9 +188,25 @@ impl AppState {
         Ok(f(&mut outbox)?)
     }
 
-    /// The shared catalog, for the core's ingest functions (they lock it themselves).
+    /// The shared catalog, for the core functions that lock it themselves (ingest, outbox).
     pub fn shared_catalog(&self) -> Result<SharedCatalog, IpcError> {
         self.catalog.clone()
+    }
+}
+
+/// Requests left `submitted` without a generation id were being sent when a Takeboard
+/// stopped: they become `unknown` (never re-sent without the user). Done once, at open,
+/// while nothing of this process can be sending.
+fn recover_interrupted_sends(cat: &mut Catalog) {
+    match outbox::recover_interrupted(cat) {
+        Ok(ids) => {
+            for id in ids {
+                tracing::warn!(
+                    "render request {id} was being sent when Takeboard stopped; it is now 'unknown'"
+                );
+            }
+        }
+        Err(e) => tracing::warn!("could not check for interrupted render requests: {e}"),
     }
 }
 

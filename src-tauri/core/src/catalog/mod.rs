@@ -16,6 +16,7 @@ pub use takes::{FileRow, TakeRecord, TakeRow};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -202,6 +203,37 @@ impl Catalog {
         tx.commit()
             .map_err(|e| E::from(CatalogError::from_sqlite(&path, e)))?;
         Ok(value)
+    }
+}
+
+/// One catalog shared by the threads of a process (the app's commands, the watcher, the
+/// media server).
+pub type SharedCatalog = Arc<Mutex<Catalog>>;
+
+/// Locks a shared catalog. A panic while holding the lock cannot leave a transaction half
+/// done (it rolls back on drop), so the catalog behind a poisoned lock is still consistent.
+pub fn lock_shared(cat: &SharedCatalog) -> MutexGuard<'_, Catalog> {
+    cat.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The catalog for work that talks to the network between database steps (the render
+/// outbox): each step runs in [`CatalogAccess::with`]. A `Catalog` is simply used; a
+/// [`SharedCatalog`] is locked for that step only, so the watcher, the media server and
+/// the UI never wait for Luma.
+pub trait CatalogAccess {
+    /// Runs one database step.
+    fn with<T>(&mut self, step: impl FnOnce(&mut Catalog) -> T) -> T;
+}
+
+impl CatalogAccess for Catalog {
+    fn with<T>(&mut self, step: impl FnOnce(&mut Catalog) -> T) -> T {
+        step(self)
+    }
+}
+
+impl CatalogAccess for SharedCatalog {
+    fn with<T>(&mut self, step: impl FnOnce(&mut Catalog) -> T) -> T {
+        step(&mut lock_shared(self))
     }
 }
 

@@ -25,11 +25,10 @@ use crate::probe::{probe_file, ProbeError};
 use crate::render::outbox::{link_result, OutboxError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// A catalog shared between the threads of one process (one connection: one writer).
-pub type SharedCatalog = Arc<Mutex<Catalog>>;
+use crate::catalog::lock_shared as lock;
+pub use crate::catalog::SharedCatalog;
 
 /// How ingest behaves.
 #[derive(Debug, Clone)]
@@ -222,13 +221,6 @@ pub fn attach_folder(
         crate::catalog::projects::add_folder(tx, p.id, &canon, &library)?;
         Ok(p.id)
     })?)
-}
-
-fn lock(cat: &SharedCatalog) -> std::sync::MutexGuard<'_, Catalog> {
-    // A panic while holding the lock cannot leave a transaction half done (it rolls back
-    // on drop), so the catalog behind a poisoned lock is still consistent.
-    cat.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the caller already knows of a path's file row.

@@ -25,7 +25,7 @@
 //! `queued` (nothing was created) and the pass stops with [`OutboxError::Unauthorized`],
 //! instead of failing every queued request one after another.
 
-use crate::catalog::{current_actor, log_event, now_text, Catalog, CatalogError};
+use crate::catalog::{current_actor, log_event, now_text, Catalog, CatalogAccess, CatalogError};
 use crate::domain::{RequestId, RequestState, TakeId};
 use crate::render::luma::{
     is_generation_id, CreateEndpoint, Generation, GenerationState, LumaClient, LumaError,
@@ -258,16 +258,17 @@ impl<C: Clock> Outbox<C> {
     }
 
     /// Sends queued requests, oldest first, within the rate and in-flight limits. A request
-    /// beyond the limits stays queued (see [`SubmitReport::hold`]).
+    /// beyond the limits stays queued (see [`SubmitReport::hold`]). With a shared catalog
+    /// the lock is held for each database step, never across an HTTP call.
     pub fn submit_queued(
         &mut self,
-        cat: &mut Catalog,
+        cat: &mut impl CatalogAccess,
         client: &LumaClient,
     ) -> Result<SubmitReport, OutboxError> {
-        let queued = queued_requests(cat)?;
+        let queued = cat.with(|c| queued_requests(c))?;
         let mut report = SubmitReport::default();
         for (index, request) in queued.iter().enumerate() {
-            if let Some(hold) = self.hold(cat)? {
+            if let Some(hold) = cat.with(|c| self.hold(c))? {
                 report.left_queued = queued.len() - index;
                 report.hold = Some(hold);
                 break;
@@ -275,14 +276,16 @@ impl<C: Clock> Outbox<C> {
             let sent = match prepare(request) {
                 Ok((endpoint, body)) => self.send(cat, client, request, &endpoint, &body)?,
                 Err(reason) => {
-                    mark_failed(
-                        cat,
-                        request.id,
-                        request.project_id,
-                        RequestState::Queued,
-                        None,
-                        &reason,
-                    )?;
+                    cat.with(|c| {
+                        mark_failed(
+                            c,
+                            request.id,
+                            request.project_id,
+                            RequestState::Queued,
+                            None,
+                            &reason,
+                        )
+                    })?;
                     Sent::Failed(reason)
                 }
             };
@@ -337,7 +340,7 @@ impl<C: Clock> Outbox<C> {
     /// Claims, sends, and records one request, retrying only certainly-unprocessed sends.
     fn send(
         &mut self,
-        cat: &mut Catalog,
+        cat: &mut impl CatalogAccess,
         client: &LumaClient,
         request: &Queued,
         endpoint: &CreateEndpoint,
@@ -347,39 +350,37 @@ impl<C: Clock> Outbox<C> {
         loop {
             attempt += 1;
             if attempt > 1 {
-                if let Some(hold) = self.hold(cat)? {
+                if let Some(hold) = cat.with(|c| self.hold(c))? {
                     return Ok(Sent::Requeued(hold));
                 }
             }
-            if !claim(cat, request, attempt)? {
+            if !cat.with(|c| claim(c, request, attempt))? {
                 return Ok(Sent::Gone);
             }
             self.recent_creates.push_back(self.clock.now());
             let error = match client.create(endpoint, body) {
                 Ok(generation) => {
                     let id = generation.id.unwrap_or_default();
-                    record_accepted(cat, request, &id)?;
+                    cat.with(|c| record_accepted(c, request, &id))?;
                     return Ok(Sent::Accepted(id));
                 }
                 Err(error) => error,
             };
             match verdict(error) {
                 Verdict::Refused(reason) => {
-                    finish(cat, request, RequestState::Failed, &reason, "render.failed")?;
+                    cat.with(|c| {
+                        finish(c, request, RequestState::Failed, &reason, "render.failed")
+                    })?;
                     return Ok(Sent::Failed(reason));
                 }
                 Verdict::Unknown(reason) => {
-                    finish(
-                        cat,
-                        request,
-                        RequestState::Unknown,
-                        &reason,
-                        "render.unknown",
-                    )?;
+                    cat.with(|c| {
+                        finish(c, request, RequestState::Unknown, &reason, "render.unknown")
+                    })?;
                     return Ok(Sent::Unknown(reason));
                 }
                 Verdict::BadKey(error) => {
-                    release(cat, request, &error.to_string(), None)?;
+                    cat.with(|c| release(c, request, &error.to_string(), None))?;
                     return Err(OutboxError::Unauthorized(error));
                 }
                 Verdict::Retry {
@@ -392,7 +393,7 @@ impl<C: Clock> Outbox<C> {
                         .max(retry_after.unwrap_or_default());
                     let give_up = attempt >= self.limits.max_attempts
                         || retry_after.is_some_and(|d| d > self.limits.backoff_max);
-                    release(cat, request, &reason, (!give_up).then_some(delay))?;
+                    cat.with(|c| release(c, request, &reason, (!give_up).then_some(delay)))?;
                     if give_up {
                         return Ok(Sent::Requeued(Hold::ProviderBusy { reason }));
                     }
@@ -656,9 +657,9 @@ pub struct PollReport {
 /// `<file>.json` (the generation object) lands first, the video is written as
 /// `<file>.part` and renamed when complete, then the request is `completed`. The ingest
 /// links the file to the request ([`link_result`]).
-pub fn poll(cat: &mut Catalog, client: &LumaClient) -> Result<PollReport, OutboxError> {
+pub fn poll(cat: &mut impl CatalogAccess, client: &LumaClient) -> Result<PollReport, OutboxError> {
     let mut report = PollReport::default();
-    for request in in_flight_requests(cat)? {
+    for request in cat.with(|c| in_flight_requests(c))? {
         let generation = match client.get(&request.generation_id) {
             Ok(generation) => generation,
             Err(error @ LumaError::Unauthorized { .. }) => {
@@ -677,9 +678,12 @@ pub fn poll(cat: &mut Catalog, client: &LumaClient) -> Result<PollReport, Outbox
             }
         };
         match generation.state {
-            Some(GenerationState::Completed) => match deliver(cat, client, &request, &generation) {
+            Some(GenerationState::Completed) => match cat
+                .with(|c| result_folder(c, request.project_id))
+                .and_then(|folder| deliver(&folder, client, &request, &generation))
+            {
                 Ok(path) => {
-                    mark_completed(cat, &request, &path)?;
+                    cat.with(|c| mark_completed(c, &request, &path))?;
                     report.completed.push((request.id, path));
                 }
                 Err(error @ OutboxError::Catalog(_)) => return Err(error),
@@ -692,14 +696,16 @@ pub fn poll(cat: &mut Catalog, client: &LumaClient) -> Result<PollReport, Outbox
                 let reason = generation.failure_reason.unwrap_or_else(|| {
                     "Luma reported the generation failed without a reason".to_owned()
                 });
-                mark_failed(
-                    cat,
-                    request.id,
-                    request.project_id,
-                    RequestState::Submitted,
-                    Some(request.generation_id.as_str()),
-                    &reason,
-                )?;
+                cat.with(|c| {
+                    mark_failed(
+                        c,
+                        request.id,
+                        request.project_id,
+                        RequestState::Submitted,
+                        Some(request.generation_id.as_str()),
+                        &reason,
+                    )
+                })?;
                 report.failed.push((request.id, reason));
             }
             _ => report.running.push(request.id),
@@ -760,26 +766,30 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Downloads the result and its sidecar; returns the video's path. An existing final file
-/// is complete (it only appears by rename) and is not fetched again.
-fn deliver(
-    cat: &Catalog,
-    client: &LumaClient,
-    request: &InFlight,
-    generation: &Generation,
-) -> Result<PathBuf, OutboxError> {
+/// Where results of `project_id` land: its first watched folder.
+fn result_folder(cat: &Catalog, project_id: i64) -> Result<PathBuf, OutboxError> {
     let folder: Option<String> = cat
         .conn()
         .query_row(
             "SELECT path FROM watched_folders WHERE project_id = ?1 ORDER BY id LIMIT 1",
-            [request.project_id],
+            [project_id],
             |r| r.get(0),
         )
         .optional()?;
-    let folder = folder.ok_or(OutboxError::NoWatchedFolder {
-        project_id: request.project_id,
-    })?;
-    let video = Path::new(&folder).join(result_file_name(request));
+    folder
+        .map(PathBuf::from)
+        .ok_or(OutboxError::NoWatchedFolder { project_id })
+}
+
+/// Downloads the result and its sidecar into `folder`; returns the video's path. An
+/// existing final file is complete (it only appears by rename) and is not fetched again.
+fn deliver(
+    folder: &Path,
+    client: &LumaClient,
+    request: &InFlight,
+    generation: &Generation,
+) -> Result<PathBuf, OutboxError> {
+    let video = folder.join(result_file_name(request));
     if video.exists() {
         return Ok(video);
     }

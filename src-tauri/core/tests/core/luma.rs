@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use takeboard_core::catalog::Catalog;
+use takeboard_core::catalog::{Catalog, SharedCatalog};
 use takeboard_core::domain::RequestState;
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
 use takeboard_core::render::outbox::{
@@ -216,6 +216,31 @@ fn files_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+#[test]
+fn a_shared_library_stays_unlocked_while_luma_answers_a_create() {
+    let fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let request = fx.queue("regenerate", &regenerate_body());
+    let shared: SharedCatalog = Arc::new(Mutex::new(Catalog::open(&fx.db).unwrap()));
+    let probe = Arc::clone(&shared);
+    let free_during_create = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&free_during_create);
+    standin.on_create(move |_| seen.lock().unwrap().push(probe.try_lock().is_ok()));
+
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+    let report = outbox
+        .submit_queued(&mut Arc::clone(&shared), &client(&standin))
+        .unwrap();
+    assert_eq!(
+        *free_during_create.lock().unwrap(),
+        vec![true],
+        "the library was locked while Luma was answering"
+    );
+    assert_eq!(report.outcomes[0].state, RequestState::Submitted);
+    assert_eq!(fx.request(request).state, "submitted");
 }
 
 #[test]
