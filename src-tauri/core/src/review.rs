@@ -14,7 +14,7 @@ use crate::domain::{
     TakeStatus,
 };
 use crate::pricing::credits;
-use crate::render::body::{self, build_request, BodyError, TakeFacts};
+use crate::render::body::{self, build_request, BodyError, RequestDraft, TakeFacts};
 use crate::settings::load_settings;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::Serialize;
@@ -129,30 +129,9 @@ pub struct RenderRequest {
     pub take_id: TakeId,
     /// That take's Luma generation id, if known (an upscale is sent to it).
     pub source_generation_id: Option<String>,
-    /// How it promotes.
-    pub mode: RenderMode,
-    /// Model of the result.
-    pub model: String,
-    /// Resolution of the result.
-    pub resolution: String,
-    /// Requested seconds.
-    pub duration_s: i64,
-    /// Aspect ratio.
-    pub aspect_ratio: Option<String>,
-    /// Prompt.
-    pub prompt: Option<String>,
-    /// Keyframes, verbatim.
-    pub keyframes: Option<Value>,
-    /// Camera concepts, verbatim.
-    pub concepts: Option<Value>,
-    /// The JSON body, exactly as it is (or will be) sent.
-    pub body: Value,
-    /// Path relative to the API base URL.
-    pub endpoint: String,
-    /// What was not known when promoting.
-    pub missing: Vec<String>,
-    /// Credit estimate.
-    pub credits_estimate: i64,
+    /// What is sent and what it costs (flattened: the JSON has the draft's fields inline).
+    #[serde(flatten)]
+    pub draft: RequestDraft,
     /// Where it is in its life.
     pub state: RequestState,
     /// Luma's id for the render, once accepted.
@@ -703,7 +682,7 @@ fn budget_warning(
         Some(budget) if report.over_budget => Some(format!(
             "render request #{} ({} credits) brings the project to {} credits ({} spent + {} pending), past its budget of {} credits",
             request.id,
-            request.credits_estimate,
+            request.draft.credits_estimate,
             report.spent + report.pending,
             report.spent,
             report.pending,
@@ -908,19 +887,21 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
         shot_id: r.get(2)?,
         shot_code: r.get(3)?,
         take_id: r.get(4)?,
-        endpoint: body::endpoint(mode, source_generation_id.as_deref()),
+        draft: RequestDraft {
+            endpoint: body::endpoint(mode, source_generation_id.as_deref()),
+            mode,
+            model: r.get(7)?,
+            resolution: r.get(8)?,
+            duration_s: r.get(9)?,
+            aspect_ratio: r.get(10)?,
+            prompt: r.get(11)?,
+            keyframes: json_col(r, 12)?,
+            concepts: json_col(r, 13)?,
+            body: json_col(r, 14)?.unwrap_or(Value::Null),
+            missing,
+            credits_estimate: r.get(16)?,
+        },
         source_generation_id,
-        mode,
-        model: r.get(7)?,
-        resolution: r.get(8)?,
-        duration_s: r.get(9)?,
-        aspect_ratio: r.get(10)?,
-        prompt: r.get(11)?,
-        keyframes: json_col(r, 12)?,
-        concepts: json_col(r, 13)?,
-        body: json_col(r, 14)?.unwrap_or(Value::Null),
-        missing,
-        credits_estimate: r.get(16)?,
         state: parse_col(r, 17)?,
         provider_generation_id: r.get(18)?,
         result_take_id: r.get(19)?,
@@ -951,7 +932,7 @@ pub fn queued_bodies(conn: &Connection, project_id: ProjectId) -> Result<Vec<Val
     Ok(requests(conn, project_id)?
         .into_iter()
         .filter(|r| r.state == RequestState::Queued)
-        .map(|r| r.body)
+        .map(|r| r.draft.body)
         .collect())
 }
 

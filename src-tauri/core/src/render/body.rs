@@ -8,6 +8,7 @@
 use crate::domain::{Origin, RenderMode, TakeId};
 use crate::pricing::whole_seconds;
 use crate::settings::ProjectSettings;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The Standard model every promotion renders with.
@@ -115,8 +116,9 @@ impl TakeFacts {
 }
 
 /// A render request ready to be stored: the exact body, where it goes, its estimate, and
-/// what had to be assumed.
-#[derive(Debug, Clone, PartialEq)]
+/// what had to be assumed. A stored request ([`crate::review::RenderRequest`]) is a draft
+/// plus its identity and life.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestDraft {
     /// How the take is promoted.
     pub mode: RenderMode,

@@ -495,12 +495,16 @@ fn an_ingested_flash_take_promotes_to_modify_with_its_luma_video_url() {
     .unwrap();
     let request = approval.request.expect("a Flash approval makes a request");
     assert_eq!(
-        request.body["media"]["url"],
+        request.draft.body["media"]["url"],
         "https://cdn.example/flash.mp4"
     );
-    assert_eq!(request.body["model"], "ray-2");
-    assert_eq!(request.body["prompt"], "Gulls over a harbour");
-    assert!(request.missing.is_empty(), "{:?}", request.missing);
+    assert_eq!(request.draft.body["model"], "ray-2");
+    assert_eq!(request.draft.body["prompt"], "Gulls over a harbour");
+    assert!(
+        request.draft.missing.is_empty(),
+        "{:?}",
+        request.draft.missing
+    );
 }
 
 #[test]

@@ -594,7 +594,7 @@ fn cancelling_works_only_while_queued() -> TestResult {
     .request
     .unwrap();
     assert_ne!(renewed.id, request.id, "edited settings, new request");
-    assert_eq!(renewed.mode, RenderMode::Modify);
+    assert_eq!(renewed.draft.mode, RenderMode::Modify);
 
     lib.mark_request(renewed.id, RequestState::Completed, None);
     let err = review::cancel_request(&mut lib.cat, renewed.id).unwrap_err();
@@ -740,7 +740,7 @@ fn regenerate_copies_the_flash_request_with_ray_2() -> TestResult {
         .unwrap();
 
     assert_eq!(
-        request.body,
+        request.draft.body,
         json!({
             "generation_type": "video",
             "model": "ray-2",
@@ -753,12 +753,16 @@ fn regenerate_copies_the_flash_request_with_ray_2() -> TestResult {
             "concepts": [{ "key": "dolly_zoom" }]
         })
     );
-    assert_eq!(request.endpoint, "generations/video");
-    assert_eq!(request.mode, RenderMode::Regenerate);
-    assert_eq!(request.model, "ray-2");
-    assert_eq!(request.duration_s, 5);
-    assert_eq!(request.credits_estimate, 160);
-    assert!(request.missing.is_empty(), "{:?}", request.missing);
+    assert_eq!(request.draft.endpoint, "generations/video");
+    assert_eq!(request.draft.mode, RenderMode::Regenerate);
+    assert_eq!(request.draft.model, "ray-2");
+    assert_eq!(request.draft.duration_s, 5);
+    assert_eq!(request.draft.credits_estimate, 160);
+    assert!(
+        request.draft.missing.is_empty(),
+        "{:?}",
+        request.draft.missing
+    );
     assert_eq!(request.shot_code, "SH010");
     Ok(())
 }
@@ -784,7 +788,7 @@ fn modify_points_ray_2_at_the_flash_video_in_adhere_mode() -> TestResult {
         .request
         .unwrap();
     assert_eq!(
-        request.body,
+        request.draft.body,
         json!({
             "generation_type": "modify_video",
             "model": "ray-2",
@@ -793,22 +797,27 @@ fn modify_points_ray_2_at_the_flash_video_in_adhere_mode() -> TestResult {
             "prompt": "neon alley at night, rain"
         })
     );
-    assert_eq!(request.endpoint, "generations/video/modify");
-    assert_eq!(request.resolution, "720p");
-    assert_eq!(request.credits_estimate, 160);
-    assert!(request.missing.is_empty(), "{:?}", request.missing);
+    assert_eq!(request.draft.endpoint, "generations/video/modify");
+    assert_eq!(request.draft.resolution, "720p");
+    assert_eq!(request.draft.credits_estimate, 160);
+    assert!(
+        request.draft.missing.is_empty(),
+        "{:?}",
+        request.draft.missing
+    );
 
     let without_url = review::approve(&mut lib.cat, request_only, modify())?
         .request
         .unwrap();
-    assert!(without_url.body.get("media").is_none());
+    assert!(without_url.draft.body.get("media").is_none());
     assert!(
         without_url
+            .draft
             .missing
             .iter()
             .any(|m| m.starts_with("media.url")),
         "{:?}",
-        without_url.missing
+        without_url.draft.missing
     );
     Ok(())
 }
@@ -828,12 +837,12 @@ fn upscale_is_sent_to_the_flash_generation() -> TestResult {
         .unwrap();
 
     assert_eq!(
-        request.body,
+        request.draft.body,
         json!({ "generation_type": "upscale_video", "resolution": "4k" })
     );
-    assert_eq!(request.endpoint, "generations/0b1c2d3e-flash/upscale");
-    assert_eq!(request.model, "ray-flash-2", "same take, same model");
-    assert_eq!(request.credits_estimate, 20);
+    assert_eq!(request.draft.endpoint, "generations/0b1c2d3e-flash/upscale");
+    assert_eq!(request.draft.model, "ray-flash-2", "same take, same model");
+    assert_eq!(request.draft.credits_estimate, 20);
     Ok(())
 }
 
@@ -858,7 +867,7 @@ fn a_take_without_a_sidecar_promotes_from_what_is_known() -> TestResult {
         .unwrap();
 
     assert_eq!(
-        request.body,
+        request.draft.body,
         json!({
             "generation_type": "video",
             "model": "ray-2",
@@ -868,8 +877,8 @@ fn a_take_without_a_sidecar_promotes_from_what_is_known() -> TestResult {
             "duration": "9s"
         })
     );
-    assert_eq!(request.credits_estimate, 9 * 32);
-    let missing = request.missing.join("\n");
+    assert_eq!(request.draft.credits_estimate, 9 * 32);
+    let missing = request.draft.missing.join("\n");
     for says in [
         "prompt: no Luma sidecar",
         "16:9 was read from the frame size",
