@@ -33,6 +33,8 @@ class FakeVideo implements ClockVideo {
   readyState = 4;
   slowSeeks = false;
   seeks: number[] = [];
+  /** Every play, pause and seek, in order. */
+  log: string[] = [];
   private time = 0;
   constructor(private readonly duration: number) {}
   get currentTime(): number {
@@ -41,13 +43,16 @@ class FakeVideo implements ClockVideo {
   set currentTime(t: number) {
     this.time = t;
     this.seeks.push(t);
+    this.log.push('seek');
     if (this.slowSeeks) this.seeking = true;
   }
   play(): void {
     this.paused = false;
+    this.log.push('play');
   }
   pause(): void {
     this.paused = true;
+    this.log.push('pause');
   }
   /** The seek in flight lands. */
   land(): void {
@@ -264,6 +269,39 @@ describe('MasterClock playback', () => {
     clock.tick();
     expect(frames()).toEqual([60, 60]);
     expect(clock.frame).toBe(60);
+  });
+  it('a seek while playing pauses each player before it seeks, then restarts them together', () => {
+    const { clock, time, videos } = grid([{ fps: 24, frames: 240 }, { fps: 24, frames: 240 }]);
+    clock.play();
+    videos.forEach((v) => (v.slowSeeks = true));
+    videos.forEach((v) => (v.log = []));
+    clock.seek(100);
+    // WebKitGTK: a seek issued while playing and then paused never lands.
+    expect(videos.map((v) => v.log.slice(0, 2))).toEqual([
+      ['pause', 'seek'],
+      ['pause', 'seek'],
+    ]);
+    expect(videos.every((v) => v.paused)).toBe(true);
+    videos.forEach((v) => v.land());
+    time.advance(16);
+    clock.tick();
+    expect(videos.map((v) => v.log.at(-1))).toEqual(['play', 'play']);
+    expect(clock.frame).toBe(100);
+  });
+  it('wraps while the longest take still plays its last frame, before its media ends', () => {
+    const { clock, time, videos } = grid([{ fps: 24, frames: 48 }]);
+    clock.play();
+    let wrappedAt: number | null = null;
+    for (let i = 0; i < 200 && wrappedAt === null; i++) {
+      time.advance(16);
+      videos[0].run(16);
+      const before = videos[0].currentTime;
+      clock.tick();
+      if (clock.frame === 0 && before > 1) wrappedAt = before;
+    }
+    expect(wrappedAt).not.toBeNull();
+    expect(wrappedAt!).toBeGreaterThan(47 / 24); // on its last frame
+    expect(wrappedAt!).toBeLessThan(2); // media end: 48 / 24 s
   });
   it('starts anyway when a seek never lands', () => {
     const { clock, time, videos } = grid([{ fps: 24, frames: 240 }, { fps: 24, frames: 240 }]);

@@ -60,8 +60,17 @@ export const SHUTTLE_SPEEDS = [1, 2, 4, 8] as const;
 export const SEEK_DRIFT_FRAMES = 2;
 /** After a corrective seek lands, a player is left alone this long (ms). */
 export const SEEK_GRACE_MS = 400;
-/** A start waits at most this long (ms) for seeks to land before playing anyway. */
-export const START_WAIT_MS = 1500;
+/**
+ * A start waits at most this long (ms) for seeks to land before playing anyway. Seeks land
+ * in ~50 ms here; one issued to a paused player at the end of its media never lands until
+ * it plays again (WebKitGTK), which this bounds.
+ */
+export const START_WAIT_MS = 400;
+/**
+ * Forward, the clock wraps this many ticks before the range's end, so the longest take
+ * is seeked back while it still plays its last frame, not after its media ended.
+ */
+export const WRAP_LEAD_TICKS = 1.5;
 /** Seek latency assumed until one has been measured (ms). */
 export const DEFAULT_SEEK_LATENCY_MS = 150;
 /** Seek latencies are capped at this when seeking ahead (ms). */
@@ -115,6 +124,8 @@ export class MasterClock {
   private loopOut: number | null = null;
   /** Set while a forward start waits for seeks to land: when it was asked for (ms). */
   private startPendingSince: number | null = null;
+  /** When the previous tick ran (ms), to know how far ahead the next one will be. */
+  private lastTickAt: number | null = null;
 
   /** `refFps`: the reference rate (the first take's fps). */
   constructor(
@@ -191,9 +202,7 @@ export class MasterClock {
   seek(frame: number): void {
     const now = this.time.now();
     this.position = Math.max(0, Math.min(Math.round(frame), this.lastFrame));
-    this.anchor(now);
-    for (const state of this.players.values()) this.seekPlayer(state, now);
-    if (this.currentSpeed > 0) this.startForward(now);
+    this.reseat(now);
   }
 
   /** Pauses and moves `n` frames (negative = back), clamped to the clock's range. */
@@ -289,8 +298,15 @@ export class MasterClock {
     }
     const [first, last] = this.range();
     let pos = this.advance(now);
+    const tickFrames =
+      ((this.lastTickAt === null ? 1000 / this.refFps : now - this.lastTickAt) / 1000) *
+      this.refFps *
+      Math.abs(this.currentSpeed);
+    this.lastTickAt = now;
+    // At most one frame early: the last frame may be cut short, never the media's end hit.
+    const lead = Math.min(1, WRAP_LEAD_TICKS * tickFrames);
     let wrapped = false;
-    if (this.currentSpeed > 0 && Math.floor(pos + EPS) > last) {
+    if (this.currentSpeed > 0 && pos + lead > last + 1 + EPS) {
       pos = first;
       wrapped = true;
     } else if (this.currentSpeed < 0 && pos < first - EPS) {
@@ -300,9 +316,7 @@ export class MasterClock {
     this.position = pos;
     if (wrapped) {
       this.position = Math.round(pos);
-      this.anchor(now);
-      for (const state of this.players.values()) this.seekPlayer(state, now);
-      if (this.currentSpeed > 0) this.startForward(now);
+      this.reseat(now);
       return [...this.players.keys()].map((id) => ({ id, action: 'seek' as const }));
     }
     const decisions: TickDecision[] = [];
@@ -380,12 +394,26 @@ export class MasterClock {
     }
     this.anchor(now);
     this.currentSpeed = speed;
+    this.lastTickAt = null;
     if (speed > 0) {
       this.startForward(now);
     } else {
       this.startPendingSince = null;
       for (const { player } of this.players.values()) player.video.pause();
     }
+  }
+
+  /**
+   * Puts every player on the clock's frame. Playing forward, players are paused before
+   * they seek and restart together once every seek has landed: in WebKitGTK a seek issued
+   * while playing and then paused never lands until play() is called again.
+   */
+  private reseat(now: number): void {
+    this.anchor(now);
+    const forward = this.currentSpeed > 0;
+    if (forward) for (const { player } of this.players.values()) player.video.pause();
+    for (const state of this.players.values()) this.seekPlayer(state, now);
+    if (forward) this.startForward(now);
   }
 
   /**
