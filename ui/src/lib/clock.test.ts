@@ -303,6 +303,21 @@ describe('MasterClock playback', () => {
     expect(wrappedAt!).toBeGreaterThan(47 / 24); // on its last frame
     expect(wrappedAt!).toBeLessThan(2); // media end: 48 / 24 s
   });
+  it('holds a shorter take on its last frame before its media ends', () => {
+    const { clock, time, videos, frames } = grid([{ fps: 24, frames: 96 }, { fps: 24, frames: 24 }]);
+    clock.play();
+    let heldAt: number | null = null;
+    for (let i = 0; i < 200 && heldAt === null; i++) {
+      time.advance(16);
+      videos.forEach((v) => v.run(16));
+      const before = videos[1].currentTime;
+      if (clock.tick()[1].action === 'hold') heldAt = before;
+    }
+    expect(heldAt).not.toBeNull();
+    expect(heldAt!).toBeLessThan(1); // its media ends at 24 / 24 s
+    expect(videos[1].paused).toBe(true);
+    expect(frames()[1]).toBe(23);
+  });
   it('starts anyway when a seek never lands', () => {
     const { clock, time, videos } = grid([{ fps: 24, frames: 240 }, { fps: 24, frames: 240 }]);
     videos.forEach((v) => (v.slowSeeks = true));

@@ -304,6 +304,7 @@ export class MasterClock {
       Math.abs(this.currentSpeed);
     this.lastTickAt = now;
     // At most one frame early: the last frame may be cut short, never the media's end hit.
+    // Shorter takes are held by the same lead (see `correct`).
     const lead = Math.min(1, WRAP_LEAD_TICKS * tickFrames);
     let wrapped = false;
     if (this.currentSpeed > 0 && pos + lead > last + 1 + EPS) {
@@ -321,7 +322,7 @@ export class MasterClock {
     }
     const decisions: TickDecision[] = [];
     for (const state of this.players.values()) {
-      decisions.push({ id: state.player.id, action: this.correct(state, now) });
+      decisions.push({ id: state.player.id, action: this.correct(state, now, lead) });
     }
     return decisions;
   }
@@ -465,10 +466,15 @@ export class MasterClock {
     state.lastSoughtFrame = f;
   }
 
-  private correct(state: PlayerState, now: number): TickAction {
+  /**
+   * Keeps one player on the clock. Forward, a shorter take is held on its last frame
+   * `lead` clock frames early, like the wrap, so its hold seek lands before its media ends.
+   */
+  private correct(state: PlayerState, now: number, lead: number): TickAction {
     const { player } = state;
     const t = this.position / this.refFps;
-    if (this.pastEnd(player, t)) {
+    const holdAt = this.currentSpeed > 0 ? t + lead / this.refFps : t;
+    if (this.pastEnd(player, holdAt)) {
       const last = Math.max(0, player.frames - 1);
       if (!player.video.paused || state.lastSoughtFrame !== last) {
         player.video.pause();
