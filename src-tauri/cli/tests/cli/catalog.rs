@@ -1,5 +1,6 @@
 //! scan, watch, shots, takes and the hand edits; library-level errors.
 
+use crate::copies::unique_copy;
 use crate::support::{clip, rusqlite_setup, Env};
 use serde_json::Value;
 use std::process::{Command, Stdio};
@@ -181,14 +182,8 @@ fn watch_prints_one_json_line_per_take_event_and_stops_on_sigterm() {
 fn a_reader_that_stops_early_ends_the_cli_quietly_and_successfully() {
     let env = Env::new();
     let first = clip(&env.clips, "SH010_flash_t0.mp4", "24", false);
-    let bytes = std::fs::read(&first).unwrap();
     for i in 1..600u64 {
-        // Distinct files (a trailing `free` box of their own), so 600 takes.
-        let mut copy = bytes.clone();
-        copy.extend_from_slice(&16u32.to_be_bytes());
-        copy.extend_from_slice(b"free");
-        copy.extend_from_slice(&i.to_be_bytes());
-        std::fs::write(env.clips.join(format!("SH010_flash_t{i}.mp4")), copy).unwrap();
+        unique_copy(&first, &env.clips.join(format!("SH010_flash_t{i}.mp4")), i);
     }
     env.json(&["scan", env.clips.to_str().unwrap()]);
     let full = env.cli(&["takes", "--json"]);

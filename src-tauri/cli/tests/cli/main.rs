@@ -4,6 +4,9 @@
 mod approvals;
 mod bad_input;
 mod catalog;
+/// Distinct copies of a clip, shared with the core tests.
+#[path = "../../../core/tests/core/support/copies.rs"]
+mod copies;
 mod export;
 /// The Luma API stand-in of the core tests, shared rather than copied; this binary uses
 /// only part of it.

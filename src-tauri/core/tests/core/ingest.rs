@@ -2,7 +2,8 @@
 //! restored takes, grouping, and bad input.
 
 use crate::support::clips::{make_clip, ClipSpec};
-use crate::support::library::{fast_config, unique_copy, TestLibrary};
+use crate::support::copies::unique_copy;
+use crate::support::library::{fast_config, TestLibrary};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;

@@ -100,13 +100,3 @@ impl TestLibrary {
         }
     }
 }
-
-/// Copies a clip to `dest` with a unique `free` box appended, so it is distinct content
-/// (a new take) that still parses as ISO-BMFF.
-pub fn unique_copy(src: &Path, dest: &Path, tag: u64) {
-    let mut bytes = std::fs::read(src).expect("read clip");
-    bytes.extend_from_slice(&16u32.to_be_bytes());
-    bytes.extend_from_slice(b"free");
-    bytes.extend_from_slice(&tag.to_be_bytes());
-    std::fs::write(dest, bytes).expect("write copy");
-}

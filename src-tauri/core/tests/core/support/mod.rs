@@ -2,6 +2,7 @@
 //! independent readings of them, real libraries on disk, and the Luma API stand-in.
 
 pub mod clips;
+pub mod copies;
 pub mod library;
 #[allow(
     dead_code,
