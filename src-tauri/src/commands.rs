@@ -337,7 +337,7 @@ pub fn export_requests(
 pub fn submit_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
     let project = state.require_project()?;
     let mut catalog = state.shared_catalog()?;
-    let saved = state.with_catalog(|cat| Ok(key::saved_key(cat.path())))?;
+    let saved = key::saved_key(state.library_path());
     let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
         IpcError::new(
             ErrorCode::Provider,
