@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "cancel_request",
     "export_requests",
     "submit_requests",
+    "resolve_request",
     "credits",
     "get_settings",
     "save_settings",

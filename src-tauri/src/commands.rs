@@ -13,8 +13,8 @@ use takeboard_core::domain::{ProjectId, ShotState, TakeId};
 use takeboard_core::export::{self, ExportOptions};
 use takeboard_core::ingest;
 use takeboard_core::pricing;
-use takeboard_core::render::luma::LumaClient;
-use takeboard_core::render::{key, outbox};
+use takeboard_core::render::key;
+use takeboard_core::render::outbox::{self, SubmitScope};
 use takeboard_core::review::{self, ApproveOptions};
 use takeboard_core::settings;
 use tauri::{AppHandle, Runtime, State};
@@ -22,7 +22,8 @@ use tauri::{AppHandle, Runtime, State};
 use crate::events;
 use crate::ipc::{
     AppInfo, ApprovalDto, CreditsDto, ErrorCode, ExportFormat, ExportRequestsDto, IpcError,
-    PlaceholderMode, RequestDto, SettingsDto, ShotDto, TakeDto, TakeStatus, TimelineExportDto,
+    PlaceholderMode, RequestDto, ResolveAction, SettingsDto, ShotDto, SubmitDto, TakeDto,
+    TakeStatus, TimelineExportDto,
 };
 use crate::state::{ingest_config, AppState};
 
@@ -285,16 +286,18 @@ pub fn reorder_shot(
     })
 }
 
+fn request_dtos(cat: &Catalog, project: ProjectId) -> Result<Vec<RequestDto>, IpcError> {
+    Ok(review::requests(cat.conn(), project)?
+        .into_iter()
+        .map(RequestDto::from)
+        .collect())
+}
+
 /// The project's render requests.
 #[tauri::command(async)]
 pub fn list_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
     let project = state.require_project()?;
-    state.with_catalog(|cat| {
-        Ok(review::requests(cat.conn(), project)?
-            .into_iter()
-            .map(RequestDto::from)
-            .collect())
-    })
+    state.with_catalog(|cat| request_dtos(cat, project))
 }
 
 /// Cancels a queued request.
@@ -303,56 +306,47 @@ pub fn cancel_request(state: State<'_, AppState>, request_id: i64) -> Result<Req
     state.with_catalog(|cat| Ok(review::cancel_request(cat, request_id)?.into()))
 }
 
-/// Writes the queued requests as Luma API bodies to `dest` (picked in the save dialog).
+/// Writes the queued requests as Luma API bodies to `dest` (picked in the save dialog);
+/// they become `exported` and Submit no longer sends them.
 #[tauri::command(async)]
 pub fn export_requests(
     state: State<'_, AppState>,
     dest: PathBuf,
 ) -> Result<ExportRequestsDto, IpcError> {
     let project = state.require_project()?;
-    state.with_catalog(|cat| {
-        let bodies = review::queued_bodies(cat.conn(), project)?;
-        let text = serde_json::to_string_pretty(&bodies)
-            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
-        std::fs::write(&dest, text + "\n").map_err(|e| {
-            IpcError::new(
-                ErrorCode::Io,
-                format!("cannot write {}: {e}", dest.display()),
-            )
-        })?;
-        Ok(ExportRequestsDto {
-            path: dest.display().to_string(),
-            count: bodies.len() as i64,
-        })
-    })
+    let exported = state.with_catalog(|cat| Ok(outbox::export_queued(cat, project, &dest)?))?;
+    Ok(ExportRequestsDto::new(&dest, exported.len()))
 }
 
-/// Submits the queued requests to Luma and polls the submitted ones (refused with
-/// `provider` when no API key is set).
+/// Submits the requests the user confirmed (`request_ids`: those of them still queued in
+/// the current project, nothing else) and polls the project's submitted ones; refused
+/// with `provider` when no API key is set.
 ///
-/// The library is locked per database step only, never while Luma answers, so playback,
-/// the watcher and the other commands go on meanwhile; the outbox lock keeps two submits
-/// (a double click) from running at once.
+/// The library is locked per database step only, never while Luma answers; the outbox
+/// lock keeps two submits of this window (a double click) from running at once, and the
+/// send owner lock keeps other processes from taking over this one's sends.
 #[tauri::command(async)]
-pub fn submit_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcError> {
+pub fn submit_requests(
+    state: State<'_, AppState>,
+    request_ids: Vec<i64>,
+) -> Result<SubmitDto, IpcError> {
     let project = state.require_project()?;
-    let mut catalog = state.shared_catalog()?;
-    let saved = key::saved_key(state.library_path());
-    let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
-        IpcError::new(
-            ErrorCode::Provider,
-            "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
-        )
-    })?;
-    state.with_outbox(|sender| {
-        sender.submit_queued(&mut catalog, &client)?;
-        outbox::poll(&mut catalog, &client)
-    })?;
+    let report = state.submit(SubmitScope::only(project, request_ids))?;
+    state.with_catalog(|cat| Ok(SubmitDto::new(&report, request_dtos(cat, project)?)))
+}
+
+/// Resolves an `unknown` or `exported` request: link a generation, send again, or cancel.
+#[tauri::command(async)]
+pub fn resolve_request(
+    state: State<'_, AppState>,
+    request_id: i64,
+    action: ResolveAction,
+    generation_id: Option<String>,
+) -> Result<RequestDto, IpcError> {
+    let resolution = action.resolution(generation_id)?;
     state.with_catalog(|cat| {
-        Ok(review::requests(cat.conn(), project)?
-            .into_iter()
-            .map(RequestDto::from)
-            .collect())
+        outbox::resolve_request(cat, request_id, resolution)?;
+        Ok(review::request(cat.conn(), request_id)?.into())
     })
 }
 

@@ -15,7 +15,7 @@ use takeboard_core::export::{self, ExportError};
 use takeboard_core::ingest::{IngestError, IngestEvent};
 use takeboard_core::media_server::MediaServer;
 use takeboard_core::pricing::{whole_seconds, CreditsReport, PricingTable};
-use takeboard_core::render::outbox::OutboxError;
+use takeboard_core::render::outbox::{Hold, OutboxError, PassReport, Resolution};
 use takeboard_core::review::{Note, RenderRequest, ReviewError};
 use takeboard_core::settings::ProjectSettings;
 use ts_rs::TS;
@@ -95,9 +95,9 @@ impl From<ReviewError> for IpcError {
             | ReviewError::InvalidTrim(_)
             | ReviewError::InvalidNote(_)
             | ReviewError::Body(_) => ErrorCode::Invalid,
-            ReviewError::AlreadySubmitted { .. } | ReviewError::NotCancellable { .. } => {
-                ErrorCode::Conflict
-            }
+            ReviewError::AlreadySubmitted { .. }
+            | ReviewError::Uncertain { .. }
+            | ReviewError::NotCancellable { .. } => ErrorCode::Conflict,
             ReviewError::Catalog(inner) => {
                 return IpcError::new(catalog_code(inner), e.to_string())
             }
@@ -141,9 +141,10 @@ impl From<OutboxError> for IpcError {
         let code = match &e {
             OutboxError::Catalog(inner) => catalog_code(inner),
             OutboxError::NotFound(_) => ErrorCode::NotFound,
-            OutboxError::NotUnknown { .. } | OutboxError::InvalidGenerationId(_) => {
+            OutboxError::NotResolvable { .. } | OutboxError::InvalidGenerationId(_) => {
                 ErrorCode::Invalid
             }
+            OutboxError::OwnerLock { .. } => ErrorCode::Io,
             OutboxError::GenerationInUse { .. } => ErrorCode::Conflict,
             OutboxError::NoWatchedFolder { .. } => ErrorCode::Invalid,
             OutboxError::Io { .. } => ErrorCode::Io,
@@ -310,8 +311,10 @@ pub enum RequestState {
     Failed,
     /// Cancelled before it was sent.
     Cancelled,
-    /// A send whose outcome is not known.
+    /// A send whose outcome is not known; the user links, resends or cancels it.
     Unknown,
+    /// Written out as a body to run elsewhere; not sent from here unless re-queued.
+    Exported,
 }
 
 impl From<domain::RequestState> for RequestState {
@@ -323,6 +326,7 @@ impl From<domain::RequestState> for RequestState {
             domain::RequestState::Failed => RequestState::Failed,
             domain::RequestState::Cancelled => RequestState::Cancelled,
             domain::RequestState::Unknown => RequestState::Unknown,
+            domain::RequestState::Exported => RequestState::Exported,
         }
     }
 }
@@ -467,6 +471,94 @@ pub struct RequestDto {
     pub missing: Vec<String>,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// For an `unknown` request: generations at the provider that may be its result.
+    pub candidates: Vec<CandidateDto>,
+    /// When it was exported (RFC 3339 UTC).
+    pub exported_at: Option<String>,
+    /// The process sending it right now, e.g. `pid 4121 on studio-3`.
+    pub sender: Option<String>,
+}
+
+/// A generation at the provider that may be an uncertain send's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateDto {
+    /// The provider's generation id.
+    pub generation_id: String,
+    /// When the provider created it (RFC 3339).
+    pub created_at: Option<String>,
+    /// Its state at the provider.
+    pub state: Option<String>,
+    /// Every field of the request matches and it was created within minutes of the send.
+    pub exact: bool,
+}
+
+/// What the user decides for an `unknown` or `exported` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolveAction {
+    /// The provider has it: follow the given generation id.
+    Link,
+    /// It was never made: queue it to be sent again.
+    Resend,
+    /// Give it up.
+    Cancel,
+}
+
+/// What a Submit did: the project's requests afterwards, and what happened to the ones
+/// the user confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitDto {
+    /// Every request of the project, after the pass.
+    pub requests: Vec<RequestDto>,
+    /// Confirmed requests the provider accepted.
+    pub sent: i64,
+    /// Confirmed requests whose send is uncertain (now `unknown`).
+    pub uncertain: i64,
+    /// Confirmed requests the provider refused.
+    pub failed: i64,
+    /// Confirmed requests still queued (limits, a busy provider).
+    pub left_queued: i64,
+    /// Requests found at the provider and linked automatically.
+    pub auto_linked: i64,
+    /// Interrupted sends of dead processes, now `unknown`.
+    pub recovered: i64,
+    /// Why the pass stopped early, if it did.
+    pub hold: Option<String>,
+}
+
+impl SubmitDto {
+    /// The DTO of a pass, with the project's requests after it.
+    pub fn new(report: &PassReport, requests: Vec<RequestDto>) -> SubmitDto {
+        let count = |state: domain::RequestState| {
+            report
+                .submit
+                .outcomes
+                .iter()
+                .filter(|o| o.state == state)
+                .count() as i64
+        };
+        SubmitDto {
+            requests,
+            sent: count(domain::RequestState::Submitted),
+            uncertain: count(domain::RequestState::Unknown),
+            failed: count(domain::RequestState::Failed),
+            left_queued: report.submit.left_queued as i64,
+            auto_linked: report.lookup.linked.len() as i64,
+            recovered: report.recovered.len() as i64,
+            hold: report.submit.hold.as_ref().map(|hold| match hold {
+                Hold::RateWindow { free_in } => format!(
+                    "the provider's per-minute limit is reached; submit again in {} s",
+                    free_in.as_secs().max(1)
+                ),
+                Hold::InFlight { in_flight } => format!(
+                    "{in_flight} renders are in flight, the provider's limit; submit again when some finish"
+                ),
+                Hold::ProviderBusy { reason } => format!("the provider is busy ({reason}); nothing was charged"),
+            }),
+        }
+    }
 }
 
 /// The outcome of approving a take.
@@ -541,6 +633,31 @@ pub struct ExportRequestsDto {
     pub path: String,
     /// How many requests it holds.
     pub count: i64,
+}
+
+impl ExportRequestsDto {
+    /// `count` requests written to `path`.
+    pub fn new(path: &std::path::Path, count: usize) -> ExportRequestsDto {
+        ExportRequestsDto {
+            path: path.display().to_string(),
+            count: count as i64,
+        }
+    }
+}
+
+impl ResolveAction {
+    /// The core's resolution; `link` needs the generation id.
+    pub fn resolution(self, generation_id: Option<String>) -> Result<Resolution, IpcError> {
+        match (self, generation_id) {
+            (ResolveAction::Link, Some(id)) => Ok(Resolution::Link(id.trim().to_owned())),
+            (ResolveAction::Link, None) => Err(IpcError::new(
+                ErrorCode::Invalid,
+                "linking needs the generation id from the provider's page",
+            )),
+            (ResolveAction::Resend, _) => Ok(Resolution::Resend),
+            (ResolveAction::Cancel, _) => Ok(Resolution::Cancel),
+        }
+    }
 }
 
 /// Timeline formats Premiere imports.
@@ -739,6 +856,18 @@ impl From<RenderRequest> for RequestDto {
             failure_reason: r.failure_reason,
             missing: r.draft.missing,
             created_at: r.created_at,
+            candidates: r
+                .candidates
+                .into_iter()
+                .map(|c| CandidateDto {
+                    generation_id: c.generation_id,
+                    created_at: c.created_at,
+                    state: c.state,
+                    exact: c.exact,
+                })
+                .collect(),
+            exported_at: r.exported_at,
+            sender: r.sender.map(|s| format!("pid {} on {}", s.pid, s.host)),
         }
     }
 }
@@ -862,6 +991,8 @@ mod tests {
         PlaceholderMode::export_all(&cfg).expect("export PlaceholderMode");
         TimelineExportDto::export_all(&cfg).expect("export TimelineExportDto");
         LibraryEvent::export_all(&cfg).expect("export LibraryEvent");
+        ResolveAction::export_all(&cfg).expect("export ResolveAction");
+        SubmitDto::export_all(&cfg).expect("export SubmitDto");
         let take = std::fs::read_to_string(out.join("TakeDto.ts")).expect("TakeDto.ts written");
         assert!(take.contains("id: number"), "{take}");
         assert!(

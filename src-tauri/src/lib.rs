@@ -42,6 +42,7 @@ pub fn build_app<R: Runtime>(
             commands::cancel_request,
             commands::export_requests,
             commands::submit_requests,
+            commands::resolve_request,
             commands::credits,
             commands::get_settings,
             commands::save_settings,

@@ -3,14 +3,16 @@
 //! the core could own — every rule about the data lives in `takeboard-core`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use takeboard_core::catalog::{default_library_path, projects, takes, Catalog};
+use takeboard_core::catalog::{default_library_path, lock_shared, projects, takes, Catalog};
 use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
 use takeboard_core::media_server::{MediaServer, MediaServerError};
-use takeboard_core::render::outbox::{self, Limits, Outbox, SystemClock};
+use takeboard_core::render::key;
+use takeboard_core::render::luma::LumaClient;
+use takeboard_core::render::outbox::{self, Limits, Outbox, PassReport, SubmitScope, SystemClock};
 
 use crate::ipc::{ErrorCode, IpcError, LibraryEvent};
 
@@ -95,7 +97,7 @@ impl AppState {
             })
             .map_err(IpcError::from);
         let only_project = catalog.as_ref().ok().and_then(|c| {
-            let c = c.lock().ok()?;
+            let c = lock_shared(c);
             match projects::projects(c.conn()).ok()?.as_slice() {
                 [only] => Some(only.id),
                 _ => None,
@@ -103,7 +105,7 @@ impl AppState {
         });
         let resolver_catalog = catalog.as_ref().ok().cloned();
         let media = MediaServer::start(Arc::new(move |take_id| {
-            let catalog = resolver_catalog.as_ref()?.lock().ok()?;
+            let catalog = lock_shared(resolver_catalog.as_ref()?);
             takes::present_path(catalog.conn(), take_id).ok().flatten()
         }))?;
         Ok(AppState {
@@ -128,7 +130,7 @@ impl AppState {
 
     /// The current project, `None` until a folder is opened.
     pub fn project(&self) -> Result<Option<ProjectId>, IpcError> {
-        Ok(*lock(&self.project)?)
+        Ok(*lock(&self.project))
     }
 
     /// The current project, or a `notFound` error asking the user to open a folder.
@@ -149,7 +151,7 @@ impl AppState {
         on_change: impl Fn(LibraryEvent) + Send + Sync + 'static,
     ) -> Result<(), IpcError> {
         let catalog = self.shared_catalog()?;
-        let mut watcher = lock(&self.watcher)?;
+        let mut watcher = lock(&self.watcher);
         // Stop the old loop before the new one does its first reconcile.
         drop(watcher.take());
         *watcher = Some(
@@ -162,7 +164,7 @@ impl AppState {
             )
             .map_err(IpcError::from)?,
         );
-        *lock(&self.project)? = Some(project);
+        *lock(&self.project) = Some(project);
         Ok(())
     }
 
@@ -172,20 +174,24 @@ impl AppState {
         f: impl FnOnce(&mut Catalog) -> Result<T, IpcError>,
     ) -> Result<T, IpcError> {
         let catalog = self.shared_catalog()?;
-        let mut guard = lock(&catalog)?;
+        let mut guard = lock_shared(&catalog);
         f(&mut guard)
     }
 
-    /// Runs `f` with the process's render submitter.
-    pub fn with_outbox<T, E>(
-        &self,
-        f: impl FnOnce(&mut Outbox<SystemClock>) -> Result<T, E>,
-    ) -> Result<T, IpcError>
-    where
-        IpcError: From<E>,
-    {
-        let mut outbox = lock(&self.outbox)?;
-        Ok(f(&mut outbox)?)
+    /// One outbox pass for `scope` with this process's submitter: recover dead sends, look
+    /// up uncertain ones, send what the scope admits, poll. Refused with `provider` when no
+    /// API key is set.
+    pub fn submit(&self, scope: SubmitScope) -> Result<PassReport, IpcError> {
+        let mut catalog = self.shared_catalog()?;
+        let saved = key::saved_key(&self.library_path);
+        let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::Provider,
+                "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
+            )
+        })?;
+        let mut outbox = lock(&self.outbox);
+        Ok(outbox.run_pass(&mut catalog, &client, &scope)?)
     }
 
     /// The shared catalog, for the core functions that lock it themselves (ingest, outbox).
@@ -194,9 +200,9 @@ impl AppState {
     }
 }
 
-/// Requests left `submitted` without a generation id were being sent when a Takeboard
-/// stopped: they become `unknown` (never re-sent without the user). Done once, at open,
-/// while nothing of this process can be sending.
+/// Requests left `submitted` without a generation id by a process that is gone become
+/// `unknown` (never re-sent without the user); another live window's sends are left alone.
+/// Done at open so the queue shows them at once, and again at every submit.
 fn recover_interrupted_sends(cat: &mut Catalog) {
     match outbox::recover_interrupted(cat) {
         Ok(ids) => {
@@ -223,13 +229,11 @@ pub fn ingest_config() -> IngestConfig {
     cfg
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, IpcError> {
-    mutex.lock().map_err(|_| {
-        IpcError::new(
-            ErrorCode::Internal,
-            "an earlier command crashed while holding the library; restart Takeboard",
-        )
-    })
+/// Locks app state. A command that panicked while holding a lock left nothing half done
+/// (the library's transaction rolled back on drop; the rest is plain values), so a
+/// poisoned lock is taken as it is and the app keeps working.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -138,8 +138,13 @@ enum Command {
         #[command(subcommand)]
         action: Option<RequestsAction>,
     },
-    /// Send queued render requests to Luma (needs LUMA_API_KEY or a saved key), then poll.
-    Submit,
+    /// Send the project's queued render requests to Luma (needs LUMA_API_KEY or a saved
+    /// key), then poll. Only the project's requests are touched.
+    Submit {
+        /// Only these requests (comma-separated ids), and only those still queued.
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<i64>>,
+    },
     /// Credits spent and pending, per shot and in total.
     Credits {
         /// Print JSON (the only format).
@@ -168,11 +173,28 @@ enum Command {
 
 #[derive(Subcommand)]
 enum RequestsAction {
-    /// Write the queued requests as a JSON array of Luma request bodies.
+    /// Write the queued requests as a JSON array of Luma request bodies; they become
+    /// `exported` and Submit no longer sends them.
     Export {
         /// The file to write.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Resolve a request whose send is uncertain (`unknown`) or that was exported: link
+    /// the generation Luma made, send it again from here, or cancel it.
+    #[command(group(clap::ArgGroup::new("resolution").required(true).args(["link", "resend", "cancel"])))]
+    Resolve {
+        /// The request id.
+        request: i64,
+        /// Luma has it as this generation: follow it (polled and downloaded).
+        #[arg(long)]
+        link: Option<String>,
+        /// It was never made: queue it to be sent again.
+        #[arg(long)]
+        resend: bool,
+        /// Give it up.
+        #[arg(long)]
+        cancel: bool,
     },
 }
 
@@ -303,15 +325,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     project_id,
                 )?)),
                 Some(RequestsAction::Export { out }) => {
-                    let bodies = review::queued_bodies(cat.conn(), project_id)?;
-                    let text = serde_json::to_string_pretty(&bodies)?;
-                    std::fs::write(&out, text + "\n")
-                        .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
-                    print_json(&serde_json::json!({ "path": out, "count": bodies.len() }))
+                    let out = absolute(&out)?;
+                    let exported = outbox::export_queued(&mut cat, project_id, &out)?;
+                    print_json(&serde_json::json!({ "path": out, "count": exported.len() }))
+                }
+                Some(RequestsAction::Resolve {
+                    request,
+                    link,
+                    resend,
+                    cancel,
+                }) => {
+                    let resolution = match (link, resend, cancel) {
+                        (Some(id), _, _) => outbox::Resolution::Link(id),
+                        (None, true, _) => outbox::Resolution::Resend,
+                        _ => outbox::Resolution::Cancel,
+                    };
+                    outbox::resolve_request(&mut cat, request, resolution)?;
+                    print_json(&output::requests(&[review::request(cat.conn(), request)?]))
                 }
             }
         }
-        Command::Submit => {
+        Command::Submit { only } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
             let client =
                 LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
@@ -320,16 +354,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             .into(),
                     )
                 })?;
-            let recovered = outbox::recover_interrupted(&mut cat)?;
-            for id in recovered {
-                eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — check Luma before re-sending");
-            }
+            let scope = match only {
+                Some(ids) => outbox::SubmitScope::only(project_id, ids),
+                None => outbox::SubmitScope::project(project_id),
+            };
             let mut sender = outbox::Outbox::new(outbox::Limits::default(), outbox::SystemClock);
-            let report = sender.submit_queued(&mut cat, &client)?;
-            if let Some(hold) = &report.hold {
+            let report = sender.run_pass(&mut cat, &client, &scope)?;
+            for id in &report.recovered {
+                eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — resolve it with `requests resolve {id}`");
+            }
+            for (id, generation) in &report.lookup.linked {
+                eprintln!("takeboard-cli: note: render request {id} was found at Luma as generation {generation} and linked");
+            }
+            if let Some(hold) = &report.submit.hold {
                 eprintln!("takeboard-cli: note: {hold:?}");
             }
-            outbox::poll(&mut cat, &client)?;
             print_json(&output::requests(&review::requests(
                 cat.conn(),
                 project_id,

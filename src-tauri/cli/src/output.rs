@@ -105,6 +105,9 @@ pub fn requests(requests: &[takeboard_core::review::RenderRequest]) -> Value {
                     "result_take_id": r.result_take_id,
                     "missing": r.draft.missing,
                     "failure_reason": r.failure_reason,
+                    "candidates": r.candidates,
+                    "exported_at": r.exported_at,
+                    "sender": r.sender,
                 })
             })
             .collect(),

@@ -146,6 +146,9 @@ text_enum!(
         Cancelled => "cancelled",
         /// A send whose outcome is not known; never re-sent without the user.
         Unknown => "unknown",
+        /// Written out as a request body to run elsewhere (`requests export`): never sent
+        /// from here unless the user queues it again; its credits stay pending.
+        Exported => "exported",
     }
 );
 

@@ -2,7 +2,8 @@
 //!
 //! The table is data kept in the project settings (`settings::ProjectSettings::pricing`),
 //! never a constant in code: Luma's prices move (luma-api.md §10). This module only
-//! multiplies; which seconds and which mode a request has is decided by `render::body`.
+//! multiplies, with checked arithmetic (a total that does not fit is an error, never a
+//! wrapped number); which seconds and which mode a request has is decided by `render::body`.
 
 use crate::catalog::CatalogError;
 use crate::domain::{Origin, ProjectId, RenderMode, RequestState, ShotId};
@@ -39,27 +40,30 @@ impl Default for PricingTable {
 
 impl PricingTable {
     /// What a take of `seconds` cost to generate: Flash and Standard at their rates; `None`
-    /// for a take whose model is unknown.
+    /// for a take whose model is unknown, or whose cost does not fit in a credit count.
     pub fn take_credits(&self, origin: Origin, seconds: i64) -> Option<i64> {
         match origin {
-            Origin::Flash => Some(self.flash_per_second * seconds),
-            Origin::Standard => Some(self.standard_per_second * seconds),
+            Origin::Flash => self.flash_per_second.checked_mul(seconds),
+            Origin::Standard => self.standard_per_second.checked_mul(seconds),
             Origin::Unknown => None,
         }
     }
 
     /// The estimate of a render request: Standard rate × requested seconds, plus the 4K
     /// upscale price when it renders at `4k`; an upscale request costs the upscale price.
-    pub fn request_credits(&self, mode: RenderMode, resolution: &str, seconds: i64) -> i64 {
+    /// `None` when the estimate does not fit in a credit count.
+    pub fn request_credits(&self, mode: RenderMode, resolution: &str, seconds: i64) -> Option<i64> {
         match mode {
-            RenderMode::Upscale => self.upscale_4k,
+            RenderMode::Upscale => Some(self.upscale_4k),
             RenderMode::Regenerate | RenderMode::Modify => {
                 let upscale = if resolution.eq_ignore_ascii_case("4k") {
                     self.upscale_4k
                 } else {
                     0
                 };
-                self.standard_per_second * seconds + upscale
+                self.standard_per_second
+                    .checked_mul(seconds)
+                    .and_then(|c| c.checked_add(upscale))
             }
         }
     }
@@ -74,6 +78,7 @@ impl PricingTable {
 /// (a 5.041667 s clip of 121 frames at 24 fps is a 5 s generation). Never negative.
 pub fn whole_seconds(duration_s: f64) -> i64 {
     if duration_s.is_finite() && duration_s > 0.0 {
+        // `as` saturates: a duration past i64 (never probed) stays a huge, checked number.
         duration_s.round() as i64
     } else {
         0
@@ -149,21 +154,22 @@ pub fn credits(conn: &Connection, project_id: ProjectId) -> Result<CreditsReport
             table.take_credits(origin, whole_seconds(duration_s)),
             per_shot.get_mut(&shot_id),
         ) {
-            shot.spent += cost;
+            shot.spent = add(shot.spent, cost)?;
         }
     }
 
     let mut pending_usd = 0.0;
     let mut stmt = conn.prepare(
         "SELECT shot_id, mode, duration_s, credits_estimate FROM render_requests
-         WHERE project_id = ?1 AND state IN (?2, ?3, ?4)",
+         WHERE project_id = ?1 AND state IN (?2, ?3, ?4, ?5)",
     )?;
     let requests = stmt.query_map(
         rusqlite::params![
             project_id,
             RequestState::Queued.as_str(),
             RequestState::Submitted.as_str(),
-            RequestState::Unknown.as_str()
+            RequestState::Unknown.as_str(),
+            RequestState::Exported.as_str()
         ],
         |r| {
             Ok((
@@ -180,20 +186,31 @@ pub fn credits(conn: &Connection, project_id: ProjectId) -> Result<CreditsReport
             pending_usd += table.usd(seconds);
         }
         if let Some(shot) = per_shot.get_mut(&shot_id) {
-            shot.pending += estimate;
+            shot.pending = add(shot.pending, estimate)?;
         }
     }
 
     let per_shot: Vec<ShotCredits> = order.iter().filter_map(|id| per_shot.remove(id)).collect();
-    let spent = per_shot.iter().map(|s| s.spent).sum();
-    let pending = per_shot.iter().map(|s| s.pending).sum();
+    let spent = per_shot.iter().try_fold(0, |sum, s| add(sum, s.spent))?;
+    let pending = per_shot.iter().try_fold(0, |sum, s| add(sum, s.pending))?;
     Ok(CreditsReport {
         spent,
         pending,
         pending_usd,
         budget: settings.budget,
-        over_budget: settings.budget.is_some_and(|b| spent + pending > b),
+        over_budget: settings
+            .budget
+            .is_some_and(|b| add(spent, pending).map_or(true, |t| t > b)),
         per_shot,
+    })
+}
+
+/// Adds credit counts, refusing a total that does not fit instead of wrapping it.
+fn add(a: i64, b: i64) -> Result<i64, CatalogError> {
+    a.checked_add(b).ok_or_else(|| {
+        CatalogError::Invalid(format!(
+            "the credit total does not fit in a number ({a} + {b}); check the pricing table in Settings"
+        ))
     })
 }
 
@@ -208,15 +225,21 @@ mod tests {
             t.take_credits(Origin::Flash, whole_seconds(5.041667)),
             Some(55)
         );
-        assert_eq!(t.request_credits(RenderMode::Regenerate, "720p", 5), 160);
-        assert_eq!(t.request_credits(RenderMode::Modify, "720p", 5), 160);
+        assert_eq!(
+            t.request_credits(RenderMode::Regenerate, "720p", 5),
+            Some(160)
+        );
+        assert_eq!(t.request_credits(RenderMode::Modify, "720p", 5), Some(160));
     }
 
     #[test]
     fn four_k_adds_the_upscale_price_per_clip() {
         let t = PricingTable::default();
-        assert_eq!(t.request_credits(RenderMode::Regenerate, "4k", 5), 180);
-        assert_eq!(t.request_credits(RenderMode::Upscale, "4k", 5), 20);
+        assert_eq!(
+            t.request_credits(RenderMode::Regenerate, "4k", 5),
+            Some(180)
+        );
+        assert_eq!(t.request_credits(RenderMode::Upscale, "4k", 5), Some(20));
         assert_eq!(
             t.take_credits(Origin::Flash, 5).unwrap() + t.upscale_4k,
             75,
@@ -232,5 +255,26 @@ mod tests {
         assert_eq!(whole_seconds(-3.0), 0);
         assert_eq!(whole_seconds(8.6), 9);
         assert!((t.usd(5) - 0.40).abs() < 1e-9, "ray-2 5 s ≈ $0.40");
+    }
+
+    #[test]
+    fn absurd_durations_and_prices_give_no_number_instead_of_a_wrapped_one() {
+        let t = PricingTable::default();
+        let forever = whole_seconds(1e30);
+        assert_eq!(forever, i64::MAX, "a float past i64 saturates");
+        assert_eq!(t.take_credits(Origin::Flash, forever), None);
+        assert_eq!(
+            t.request_credits(RenderMode::Regenerate, "4k", forever),
+            None
+        );
+        let greedy = PricingTable {
+            upscale_4k: i64::MAX,
+            ..t
+        };
+        assert_eq!(
+            greedy.request_credits(RenderMode::Regenerate, "4k", 5),
+            None
+        );
+        assert!(add(i64::MAX, 1).is_err());
     }
 }

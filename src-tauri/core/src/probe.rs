@@ -37,6 +37,9 @@ const COMMON_RATES: [(u32, u32); 9] = [
     (60000, 1001),
     (60, 1),
 ];
+/// The longest take accepted, in seconds (24 hours): a movie header claiming more is
+/// damaged or crafted, and its duration would poison every credit total.
+pub const MAX_DURATION_S: f64 = 24.0 * 3600.0;
 /// Relative distance (0.1 %) within which an average frame rate snaps to a common rate.
 const SNAP_TOLERANCE: f64 = 0.001;
 
@@ -553,8 +556,16 @@ impl VideoTrack {
             0 | u64::MAX => self.stts_duration,
             d => d,
         };
+        let duration_s = duration as f64 / f64::from(self.timescale);
+        if !(duration_s.is_finite() && duration_s <= MAX_DURATION_S) {
+            return Err(ProbeError::Malformed(format!(
+                "the video track claims to last {:.0} hours; a take may last at most {} hours",
+                duration_s / 3600.0,
+                MAX_DURATION_S / 3600.0
+            )));
+        }
         Ok(MediaInfo {
-            duration_s: duration as f64 / f64::from(self.timescale),
+            duration_s,
             frames: self.frames,
             fps: frame_rate(
                 self.timescale,

@@ -15,6 +15,7 @@ use crate::domain::{
 };
 use crate::pricing::credits;
 use crate::render::body::{self, build_request, BodyError, RequestDraft, TakeFacts};
+use crate::render::outbox::Candidate;
 use crate::settings::load_settings;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::Serialize;
@@ -49,6 +50,13 @@ pub enum ReviewError {
     #[error("the render request #{request_id} was already sent to Luma; it can't be withdrawn from here — cancel it in Luma, then record its outcome in the render queue and try again")]
     AlreadySubmitted {
         /// The request that was sent.
+        request_id: RequestId,
+    },
+    /// The take's render request was sent with an uncertain outcome; the user resolves it
+    /// first.
+    #[error("the render request #{request_id} may have been charged (its send is uncertain); resolve it in the render queue first — link the generation Luma made, send it again, or cancel it")]
+    Uncertain {
+        /// The uncertain request.
         request_id: RequestId,
     },
     /// The request is past the point where cancelling means anything.
@@ -152,6 +160,22 @@ pub struct RenderRequest {
     pub finished_at: Option<String>,
     /// Last change.
     pub updated_at: String,
+    /// For an `unknown` request: the generations Luma listed that may be its result, as
+    /// last looked up by a submit pass (empty until then).
+    pub candidates: Vec<Candidate>,
+    /// When it was exported as a body to run elsewhere.
+    pub exported_at: Option<String>,
+    /// The process sending it right now (`submitted`, not yet answered).
+    pub sender: Option<Sender>,
+}
+
+/// The process that claimed a request for a send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sender {
+    /// Its process id.
+    pub pid: i64,
+    /// Its machine.
+    pub host: String,
 }
 
 /// The user's choices when approving; `None` takes the project default.
@@ -411,13 +435,12 @@ fn withdraw_approval(
         return Ok(None);
     };
     match state {
-        RequestState::Queued => {
+        RequestState::Queued | RequestState::Exported => {
             cancel_queued(tx, take.project_id, request_id, reason)?;
             Ok(Some(request_id))
         }
-        RequestState::Submitted | RequestState::Unknown => {
-            Err(ReviewError::AlreadySubmitted { request_id })
-        }
+        RequestState::Submitted => Err(ReviewError::AlreadySubmitted { request_id }),
+        RequestState::Unknown => Err(ReviewError::Uncertain { request_id }),
         RequestState::Completed | RequestState::Failed | RequestState::Cancelled => Ok(None),
     }
 }
@@ -445,7 +468,7 @@ fn cancel_queued(
     let now = crate::catalog::now_text();
     tx.execute(
         "UPDATE render_requests SET state = 'cancelled', finished_at = ?2, updated_at = ?2
-         WHERE id = ?1 AND state = 'queued'",
+         WHERE id = ?1 AND state IN ('queued', 'exported')",
         params![request_id, now],
     )?;
     let (take_id, shot_id): (TakeId, ShotId) = tx.query_row(
@@ -840,9 +863,10 @@ pub fn add_note(
     })
 }
 
-/// Cancels a queued render request (the take stays approved; approving it again records a
-/// new request). A cancelled or failed request is returned as it is; a sent one is refused
-/// with [`ReviewError::AlreadySubmitted`], a completed one with [`ReviewError::NotCancellable`].
+/// Cancels a queued or exported render request (the take stays approved; approving it
+/// again records a new request). A cancelled or failed request is returned as it is; a sent
+/// one is refused with [`ReviewError::AlreadySubmitted`], an uncertain one with
+/// [`ReviewError::Uncertain`], a completed one with [`ReviewError::NotCancellable`].
 pub fn cancel_request(
     cat: &mut Catalog,
     request_id: RequestId,
@@ -850,14 +874,13 @@ pub fn cancel_request(
     cat.write(|tx| {
         let current = request(tx, request_id)?;
         match current.state {
-            RequestState::Queued => {
+            RequestState::Queued | RequestState::Exported => {
                 cancel_queued(tx, current.project_id, request_id, "cancelled by the user")?;
                 request(tx, request_id)
             }
             RequestState::Cancelled | RequestState::Failed => Ok(current),
-            RequestState::Submitted | RequestState::Unknown => {
-                Err(ReviewError::AlreadySubmitted { request_id })
-            }
+            RequestState::Submitted => Err(ReviewError::AlreadySubmitted { request_id }),
+            RequestState::Unknown => Err(ReviewError::Uncertain { request_id }),
             RequestState::Completed => Err(ReviewError::NotCancellable {
                 request_id,
                 state: current.state,
@@ -870,7 +893,8 @@ const REQUEST_SQL: &str = "SELECT r.id, r.project_id, r.shot_id, s.code, r.sourc
         t.generation_id, r.mode, r.model, r.resolution, r.duration_s, r.aspect_ratio, r.prompt,
         r.keyframes_json, r.concepts_json, r.body_json, r.missing_json, r.credits_estimate,
         r.state, r.provider_generation_id, r.result_take_id, r.failure_reason,
-        r.idempotency_key, r.attempts, r.created_at, r.submitted_at, r.finished_at, r.updated_at
+        r.idempotency_key, r.attempts, r.created_at, r.submitted_at, r.finished_at, r.updated_at,
+        r.candidates_json, r.exported_at, r.owner_pid, r.owner_host
     FROM render_requests r
     JOIN shots s ON s.id = r.shot_id
     JOIN takes t ON t.id = r.source_take_id";
@@ -912,6 +936,20 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
         submitted_at: r.get(24)?,
         finished_at: r.get(25)?,
         updated_at: r.get(26)?,
+        // Written by the outbox from Luma's list; unreadable text is no candidates.
+        candidates: json_col(r, 27)
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
+        exported_at: r.get(28)?,
+        sender: match (
+            r.get::<_, Option<i64>>(29)?,
+            r.get::<_, Option<String>>(30)?,
+        ) {
+            (Some(pid), Some(host)) => Some(Sender { pid, host }),
+            _ => None,
+        },
     })
 }
 
@@ -924,16 +962,6 @@ pub fn request(conn: &Connection, request_id: RequestId) -> Result<RenderRequest
     )
     .optional()?
     .ok_or(ReviewError::RequestNotFound(request_id))
-}
-
-/// The Luma request bodies of the project's queued requests, oldest first: what
-/// `requests export` writes for sending elsewhere.
-pub fn queued_bodies(conn: &Connection, project_id: ProjectId) -> Result<Vec<Value>, ReviewError> {
-    Ok(requests(conn, project_id)?
-        .into_iter()
-        .filter(|r| r.state == RequestState::Queued)
-        .map(|r| r.draft.body)
-        .collect())
 }
 
 /// Every render request of a project, oldest first.

@@ -49,7 +49,7 @@ describe('backend commands', () => {
 
   it('rethrows the contract error with its code and the command name', async () => {
     mockIPC(() => Promise.reject({ code: 'provider', message: 'no API key configured' }));
-    const failure = await backend.submitRequests().catch((e: unknown) => e);
+    const failure = await backend.submitRequests([1]).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IpcFailure);
     expect(failure).toMatchObject({ code: 'provider', message: 'no API key configured', command: 'submit_requests' });
   });

@@ -16,8 +16,10 @@ import type { LibraryEvent } from './bindings/LibraryEvent';
 import type { PlaceholderMode } from './bindings/PlaceholderMode';
 import type { RenderMode } from './bindings/RenderMode';
 import type { RequestDto } from './bindings/RequestDto';
+import type { ResolveAction } from './bindings/ResolveAction';
 import type { SettingsDto } from './bindings/SettingsDto';
 import type { ShotDto } from './bindings/ShotDto';
+import type { SubmitDto } from './bindings/SubmitDto';
 import type { TakeDto } from './bindings/TakeDto';
 import type { TimelineExportDto } from './bindings/TimelineExportDto';
 
@@ -105,7 +107,10 @@ export const backend = {
   listRequests: () => call<RequestDto[]>('list_requests'),
   cancelRequest: (requestId: number) => call<RequestDto>('cancel_request', { requestId }),
   exportRequests: (dest: string) => call<ExportRequestsDto>('export_requests', { dest }),
-  submitRequests: () => call<RequestDto[]>('submit_requests'),
+  /** Sends exactly the listed requests (those still queued in the current project). */
+  submitRequests: (requestIds: number[]) => call<SubmitDto>('submit_requests', { requestIds }),
+  resolveRequest: (requestId: number, action: ResolveAction, generationId?: string) =>
+    call<RequestDto>('resolve_request', { requestId, action, generationId: generationId ?? null }),
   credits: () => call<CreditsDto>('credits'),
   getSettings: () => call<SettingsDto>('get_settings'),
   saveSettings: (settings: SettingsDto, apiKey?: string) =>

@@ -11,6 +11,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { CreditsDto } from './bindings/CreditsDto';
 import type { LibraryEvent } from './bindings/LibraryEvent';
 import type { RequestDto } from './bindings/RequestDto';
+import type { ResolveAction } from './bindings/ResolveAction';
 import type { SettingsDto } from './bindings/SettingsDto';
 import type { ShotDto } from './bindings/ShotDto';
 import type { ShotState } from './bindings/ShotState';
@@ -48,6 +49,8 @@ export class AppState {
   credits = $state<CreditsDto | null>(null);
   settings = $state<SettingsDto | null>(null);
   panel = $state<Panel>('none');
+  /** The request the render queue scrolls to and highlights (followed from a take). */
+  focusedRequest = $state<number | null>(null);
   toasts = $state<Toast[]>([]);
   shotFilter = $state<ShotState | 'all'>('all');
   focusedTakeId = $state<number | null>(null);
@@ -257,6 +260,18 @@ export class AppState {
   async cancelRequest(request: RequestDto): Promise<void> {
     const updated = await this.attempt(() => backend.cancelRequest(request.id));
     if (updated) await Promise.all([this.refreshRequests(), this.refreshShots()]);
+  }
+
+  /** Links, re-sends or cancels an `unknown` or `exported` request. */
+  async resolveRequest(request: RequestDto, action: ResolveAction, generationId?: string): Promise<void> {
+    const updated = await this.attempt(() => backend.resolveRequest(request.id, action, generationId));
+    if (updated) await Promise.all([this.refreshRequests(), this.refreshShots()]);
+  }
+
+  /** Opens the render queue on one request (followed from a take). */
+  showRequest(requestId: number): void {
+    this.focusedRequest = requestId;
+    this.panel = 'queue';
   }
 
   /** Opens a panel, or closes it when it is already open. */

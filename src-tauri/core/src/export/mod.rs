@@ -49,7 +49,6 @@ use crate::domain::{Origin, Rate, ShotState, TakeId};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -564,7 +563,10 @@ pub fn write_export(
 ) -> Result<ExportSummary, ExportError> {
     let plan = plan(timeline, opts)?;
     let bytes = render_plan(&plan, opts.format)?;
-    write_atomically(out, &bytes)?;
+    crate::atomic_file::write_atomically(out, &bytes).map_err(|e| ExportError::Io {
+        path: e.path,
+        source: e.source,
+    })?;
     let clips = plan.clips().count();
     Ok(ExportSummary {
         clips,
@@ -575,44 +577,6 @@ pub fn write_export(
         start: timecode::format(plan.start_frame, plan.rate),
         duration_frames: plan.duration(),
     })
-}
-
-fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Io { path, source }
-    };
-    let folder = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temp = folder.join(format!(
-        ".{}.{}.tmp",
-        file_name(out),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io_error(out)(source));
-    }
-    if let Err(source) = std::fs::rename(&temp, out) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io_error(out)(source));
-    }
-    // Make the rename itself durable; folders cannot be opened for syncing on Windows.
-    #[cfg(unix)]
-    std::fs::File::open(&folder)
-        .and_then(|dir| dir.sync_all())
-        .map_err(io_error(&folder))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -45,6 +45,12 @@ pub enum BodyError {
         /// The resolution the modify render will have.
         source_resolution: String,
     },
+    /// The estimate does not fit in a credit count (an absurd duration or price).
+    #[error("the credit estimate of a {seconds} s render does not fit in a number; check the take's duration and the pricing table in Settings")]
+    EstimateTooLarge {
+        /// The seconds the request asks for.
+        seconds: i64,
+    },
 }
 
 /// What is known about the take being promoted (one `takes` row).
@@ -228,10 +234,12 @@ pub fn build_request(
             upscale(take, resolution, aspect_ratio, missing)
         }
     };
-    let credits_estimate =
-        settings
-            .pricing
-            .request_credits(mode, &draft.resolution, draft.duration_s);
+    let credits_estimate = settings
+        .pricing
+        .request_credits(mode, &draft.resolution, draft.duration_s)
+        .ok_or(BodyError::EstimateTooLarge {
+            seconds: draft.duration_s,
+        })?;
     Ok(RequestDraft {
         credits_estimate,
         ..draft

@@ -37,8 +37,9 @@ pub enum LumaError {
         /// Luma's `detail` text.
         detail: String,
     },
-    /// 400, 422 and other 4xx refusals: the request itself is wrong. Nothing was created;
-    /// sending it again would be refused again.
+    /// 400 and 422: the request itself is wrong (validation). Nothing was created; sending
+    /// it again would be refused again. Other 4xx statuses prove nothing and are
+    /// [`LumaError::BadResponse`].
     #[error("Luma rejected the request (HTTP {status}): {detail}")]
     Rejected {
         /// The HTTP status.
@@ -557,7 +558,7 @@ fn status_error(status: u16, retry_after: Option<Duration>, body: String) -> Lum
             retry_after,
             detail,
         },
-        400..=499 => LumaError::Rejected { status, detail },
+        400 | 422 => LumaError::Rejected { status, detail },
         500..=599 => LumaError::Server { status, detail },
         _ => LumaError::BadResponse {
             status,

@@ -12,8 +12,8 @@ use takeboard_core::catalog::{Catalog, SharedCatalog};
 use takeboard_core::domain::RequestState;
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
 use takeboard_core::render::outbox::{
-    candidates, link_result, poll, recover_interrupted, resolve_unknown, Clock, Hold, Limits,
-    Outbox, OutboxError, Resolution,
+    candidates, export_queued, link_result, lookup_unknown, poll, recover_interrupted,
+    resolve_request, Clock, Hold, Limits, Outbox, OutboxError, Resolution, SubmitScope,
 };
 
 const KEY: &str = "luma-test-key";
@@ -232,7 +232,11 @@ fn a_shared_library_stays_unlocked_while_luma_answers_a_create() {
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
     let report = outbox
-        .submit_queued(&mut Arc::clone(&shared), &client(&standin))
+        .submit_queued(
+            &mut Arc::clone(&shared),
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     assert_eq!(
         *free_during_create.lock().unwrap(),
@@ -252,7 +256,9 @@ fn an_approved_request_is_submitted_polled_downloaded_and_linked_to_its_shot() {
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
 
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     let paid = standin.paid_creates();
     assert_eq!(paid.len(), 1, "one approval, one paid create");
     assert_eq!(paid[0].path, "/generations/video");
@@ -270,7 +276,7 @@ fn an_approved_request_is_submitted_polled_downloaded_and_linked_to_its_shot() {
     assert_eq!(row.generation_id.as_deref(), Some(generation.as_str()));
     assert!(row.submitted_at.is_some());
 
-    let running = poll(&mut fx.cat, &client).unwrap();
+    let running = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(running.running, vec![request], "still dreaming at Luma");
     assert!(
         files_in(&fx.watched).is_empty(),
@@ -278,7 +284,7 @@ fn an_approved_request_is_submitted_polled_downloaded_and_linked_to_its_shot() {
     );
 
     standin.complete(&generation);
-    let done = poll(&mut fx.cat, &client).unwrap();
+    let done = poll(&mut fx.cat, &client, fx.project).unwrap();
     let name = format!("SH010_regenerate_ray-2_{}.mp4", &generation[..8]);
     let video = fx.watched.join(&name);
     assert_eq!(done.completed, vec![(request, video.clone())]);
@@ -350,7 +356,7 @@ fn a_take_the_user_placed_by_hand_is_linked_but_not_moved() {
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     let generation = standin.paid_creates()[0].generation_id.clone();
     let take = fx.take(fx.unsorted, &generation);
@@ -404,7 +410,11 @@ fn submitted_is_committed_before_luma_sees_the_create() {
     }
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
@@ -423,7 +433,9 @@ fn a_422_fails_the_request_without_retrying() {
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
 
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(report.outcomes[0].state, RequestState::Failed);
     let row = fx.request(request);
     assert_eq!((row.state.as_str(), row.attempts), ("failed", 1));
@@ -435,7 +447,9 @@ fn a_422_fails_the_request_without_retrying() {
     assert_eq!(standin.create_attempts(), 1, "a rejection is not retried");
     assert!(standin.paid_creates().is_empty());
     assert!(clock.sleeps().is_empty());
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(
         standin.create_attempts(),
         1,
@@ -445,7 +459,7 @@ fn a_422_fails_the_request_without_retrying() {
 }
 
 #[test]
-fn a_429_and_a_503_are_retried_with_backoff_and_luma_sees_one_create() {
+fn two_429s_are_retried_with_backoff_and_luma_sees_one_create() {
     let mut fx = Fixture::new();
     let standin = LumaStandIn::start(KEY);
     standin.push_fault(
@@ -456,12 +470,16 @@ fn a_429_and_a_503_are_retried_with_backoff_and_luma_sees_one_create() {
             retry_after: Some(2),
         },
     );
-    standin.push_fault(Route::Create, Fault::status(503, "Service unavailable"));
+    standin.push_fault(Route::Create, Fault::status(429, "Too many requests"));
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
 
     let report = Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     assert_eq!(report.outcomes[0].state, RequestState::Submitted);
     assert_eq!(standin.create_attempts(), 3);
@@ -492,18 +510,22 @@ fn a_429_and_a_503_are_retried_with_backoff_and_luma_sees_one_create() {
 }
 
 #[test]
-fn luma_answering_503_every_time_leaves_the_request_queued_and_uncharged() {
+fn luma_answering_429_every_time_leaves_the_request_queued_and_uncharged() {
     let mut fx = Fixture::new();
     let standin = LumaStandIn::start(KEY);
     for _ in 0..3 {
-        standin.push_fault(Route::Create, Fault::status(503, "Service unavailable"));
+        standin.push_fault(Route::Create, Fault::status(429, "Too many requests"));
     }
     let first = fx.queue("regenerate", &regenerate_body());
     let second = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
 
     let report = Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     assert!(report.outcomes.is_empty());
     assert_eq!(
@@ -511,7 +533,7 @@ fn luma_answering_503_every_time_leaves_the_request_queued_and_uncharged() {
         "the pass stops; the next request is not tried"
     );
     assert!(
-        matches!(report.hold, Some(Hold::ProviderBusy { ref reason }) if reason.contains("503"))
+        matches!(report.hold, Some(Hold::ProviderBusy { ref reason }) if reason.contains("429"))
     );
     assert_eq!(
         clock.sleeps(),
@@ -520,7 +542,7 @@ fn luma_answering_503_every_time_leaves_the_request_queued_and_uncharged() {
     let row = fx.request(first);
     assert_eq!((row.state.as_str(), row.attempts), ("queued", 3));
     assert!(
-        row.failure_reason.unwrap().contains("503"),
+        row.failure_reason.unwrap().contains("429"),
         "the queue can show why it waits"
     );
     assert_eq!(fx.request(second).attempts, 0);
@@ -546,7 +568,7 @@ fn an_unreachable_luma_is_retried_and_nothing_is_marked_uncertain() {
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     let report = Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     assert!(matches!(report.hold, Some(Hold::ProviderBusy { .. })));
     let row = fx.request(request);
@@ -565,7 +587,11 @@ fn a_timeout_leaves_the_request_unknown_and_it_is_never_resent() {
     let mut outbox = Outbox::new(Limits::default(), &clock);
 
     let report = outbox
-        .submit_queued(&mut fx.cat, &impatient_client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &impatient_client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     assert_eq!(report.outcomes[0].state, RequestState::Unknown);
     let row = fx.request(request);
@@ -573,7 +599,9 @@ fn a_timeout_leaves_the_request_unknown_and_it_is_never_resent() {
     assert_eq!(row.generation_id, None);
     let reason = row.failure_reason.unwrap();
     assert!(
-        reason.contains("may have been charged; check Luma before re-sending"),
+        reason.contains(
+            "may have been charged; link the generation Luma made, send it again, or cancel it"
+        ),
         "{reason}"
     );
     assert_eq!(
@@ -582,9 +610,13 @@ fn a_timeout_leaves_the_request_unknown_and_it_is_never_resent() {
         "Luma did make the generation"
     );
 
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert!(recover_interrupted(&mut fx.cat).unwrap().is_empty());
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(
         standin.create_attempts(),
         1,
@@ -597,22 +629,24 @@ fn a_timeout_leaves_the_request_unknown_and_it_is_never_resent() {
         "regenerate",
         &json!({"model": "ray-2", "prompt": "a grey wolf"}),
     );
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(fx.request(other).state, "submitted");
     // The user looks at Luma's candidates, finds it, and it is followed like any other.
     let generation = standin.paid_creates()[0].generation_id.clone();
-    let found = candidates(&fx.cat, &client, request).unwrap();
-    let ids: Vec<&str> = found.iter().filter_map(|g| g.id.as_deref()).collect();
+    let found = candidates(&mut fx.cat, &client, request).unwrap();
+    let ids: Vec<&str> = found.iter().map(|g| g.generation_id.as_str()).collect();
     assert_eq!(
         ids,
         [generation.as_str()],
         "only the generation with the same request matches"
     );
     let state =
-        resolve_unknown(&mut fx.cat, request, Resolution::Found(generation.clone())).unwrap();
+        resolve_request(&mut fx.cat, request, Resolution::Link(generation.clone())).unwrap();
     assert_eq!(state, RequestState::Submitted);
     standin.complete(&generation);
-    let done = poll(&mut fx.cat, &client).unwrap();
+    let done = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(done.completed.len(), 1);
     assert_eq!(
         standin.paid_creates().len(),
@@ -648,14 +682,18 @@ fn a_connection_cut_after_the_request_was_read_leaves_it_unknown() {
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     let row = fx.request(request);
     assert_eq!((row.state.as_str(), row.attempts), ("unknown", 1));
     assert!(row
         .failure_reason
         .unwrap()
         .contains("after the request was sent"));
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(
         standin.create_attempts(),
         2,
@@ -676,28 +714,34 @@ fn a_409_leaves_the_request_unknown_until_the_user_says_resend() {
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
 
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     let row = fx.request(request);
     assert_eq!(
         row.state, "unknown",
         "a conflict may mean the work already exists"
     );
     assert!(row.failure_reason.unwrap().contains("409"));
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(standin.create_attempts(), 1);
 
     assert_eq!(
-        resolve_unknown(&mut fx.cat, request, Resolution::Resend).unwrap(),
+        resolve_request(&mut fx.cat, request, Resolution::Resend).unwrap(),
         RequestState::Queued
     );
-    outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     let row = fx.request(request);
     assert_eq!((row.state.as_str(), row.attempts), ("submitted", 2));
     assert_eq!(standin.paid_creates().len(), 1);
 }
 
 #[test]
-fn an_unknown_request_can_be_marked_failed_and_only_unknown_ones_can_be_resolved() {
+fn an_unknown_request_can_be_cancelled_and_only_unknown_or_exported_ones_can_be_resolved() {
     let mut fx = Fixture::new();
     let standin = LumaStandIn::start(KEY);
     let client = client(&standin);
@@ -705,20 +749,20 @@ fn an_unknown_request_can_be_marked_failed_and_only_unknown_ones_can_be_resolved
     let uncertain = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     let queued = fx.queue("regenerate", &regenerate_body());
     assert_eq!(fx.request(uncertain).state, "unknown");
     let before = fx.request(queued);
 
-    let err = resolve_unknown(&mut fx.cat, queued, Resolution::MarkFailed).unwrap_err();
-    assert!(matches!(err, OutboxError::NotUnknown { .. }), "{err}");
-    let err = resolve_unknown(&mut fx.cat, 999, Resolution::Resend).unwrap_err();
+    let err = resolve_request(&mut fx.cat, queued, Resolution::Cancel).unwrap_err();
+    assert!(matches!(err, OutboxError::NotResolvable { .. }), "{err}");
+    let err = resolve_request(&mut fx.cat, 999, Resolution::Resend).unwrap_err();
     assert!(matches!(err, OutboxError::NotFound(999)), "{err}");
-    let err = resolve_unknown(
+    let err = resolve_request(
         &mut fx.cat,
         uncertain,
-        Resolution::Found("../credits".into()),
+        Resolution::Link("../credits".into()),
     )
     .unwrap_err();
     assert!(matches!(err, OutboxError::InvalidGenerationId(_)), "{err}");
@@ -736,24 +780,20 @@ fn an_unknown_request_can_be_marked_failed_and_only_unknown_ones_can_be_resolved
             [queued],
         )
         .unwrap();
-    let err = resolve_unknown(
-        &mut fx.cat,
-        uncertain,
-        Resolution::Found("taken-gen".into()),
-    )
-    .unwrap_err();
+    let err =
+        resolve_request(&mut fx.cat, uncertain, Resolution::Link("taken-gen".into())).unwrap_err();
     assert!(
         matches!(err, OutboxError::GenerationInUse { request_id, .. } if request_id == queued),
         "{err}"
     );
 
     assert_eq!(
-        resolve_unknown(&mut fx.cat, uncertain, Resolution::MarkFailed).unwrap(),
-        RequestState::Failed
+        resolve_request(&mut fx.cat, uncertain, Resolution::Cancel).unwrap(),
+        RequestState::Cancelled
     );
     let row = fx.request(uncertain);
-    assert_eq!(row.state, "failed");
-    assert!(row.failure_reason.unwrap().contains("marked failed by"));
+    assert_eq!(row.state, "cancelled");
+    assert!(row.failure_reason.unwrap().contains("cancelled by"));
     assert_eq!(standin.create_attempts(), 1);
 }
 
@@ -772,7 +812,9 @@ fn no_more_than_20_creates_go_out_per_minute() {
     };
     let mut outbox = Outbox::new(limits, &clock);
 
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(report.outcomes.len(), 20);
     assert_eq!(report.left_queued, 5);
     assert_eq!(
@@ -787,7 +829,9 @@ fn no_more_than_20_creates_go_out_per_minute() {
     assert_eq!(fx.request(requests[20]).state, "queued");
 
     clock.advance(Duration::from_secs(59));
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert!(report.outcomes.is_empty(), "still inside the minute");
     assert_eq!(
         report.hold,
@@ -796,7 +840,9 @@ fn no_more_than_20_creates_go_out_per_minute() {
         })
     );
     clock.advance(Duration::from_secs(1));
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(report.outcomes.len(), 5);
     assert_eq!(standin.paid_creates().len(), 25);
 }
@@ -812,7 +858,9 @@ fn no_more_than_10_requests_are_in_flight() {
     let clock = TestClock::new();
     let mut outbox = Outbox::new(Limits::default(), &clock);
 
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(report.outcomes.len(), 10);
     assert_eq!(
         (report.left_queued, report.hold),
@@ -821,10 +869,12 @@ fn no_more_than_10_requests_are_in_flight() {
 
     let first = standin.paid_creates()[0].generation_id.clone();
     standin.complete(&first);
-    let polled = poll(&mut fx.cat, &client).unwrap();
+    let polled = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(polled.completed.len(), 1);
     assert_eq!(polled.running.len(), 9);
-    let report = outbox.submit_queued(&mut fx.cat, &client).unwrap();
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
     assert_eq!(report.outcomes.len(), 1, "one finished, one more may go");
     assert_eq!(report.outcomes[0].request_id, requests[10]);
     assert_eq!(fx.request(requests[11]).state, "queued");
@@ -868,7 +918,7 @@ fn a_request_left_submitted_by_a_crash_is_recovered_as_unknown() {
     assert_eq!(fx.events(interrupted), ["render.unknown"]);
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     assert_eq!(standin.create_attempts(), 0);
 }
@@ -884,7 +934,11 @@ fn modify_and_upscale_requests_go_to_their_endpoints() {
     let upscaled = fx.queue("upscale", &upscale);
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
     let source_generation: String = fx
         .cat
@@ -923,7 +977,11 @@ fn a_request_that_cannot_be_built_fails_without_being_sent() {
     let fine = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     let report = Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client(&standin))
+        .submit_queued(
+            &mut fx.cat,
+            &client(&standin),
+            &SubmitScope::project(fx.project),
+        )
         .unwrap();
 
     let corrupt_row = fx.request(corrupt);
@@ -958,7 +1016,7 @@ fn a_wrong_key_stops_the_pass_and_keeps_the_request_queued() {
     let wrong = LumaClient::new("not-the-key").with_base_url(&standin.base_url());
     let clock = TestClock::new();
     let err = Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &wrong)
+        .submit_queued(&mut fx.cat, &wrong, &SubmitScope::project(fx.project))
         .unwrap_err();
     assert!(matches!(err, OutboxError::Unauthorized(_)), "{err}");
     assert!(err.to_string().contains("LUMA_API_KEY"), "{err}");
@@ -975,14 +1033,14 @@ fn luma_failing_a_generation_fails_the_request_with_its_reason() {
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     standin.fail(
         &standin.paid_creates()[0].generation_id,
         "400: prompt not allowed",
     );
 
-    let report = poll(&mut fx.cat, &client).unwrap();
+    let report = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(
         report.failed,
         vec![(request, "400: prompt not allowed".to_owned())]
@@ -1004,13 +1062,13 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
     let request = fx.queue("regenerate", &regenerate_body());
     let clock = TestClock::new();
     Outbox::new(Limits::default(), &clock)
-        .submit_queued(&mut fx.cat, &client)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
         .unwrap();
     let generation = standin.paid_creates()[0].generation_id.clone();
     standin.complete(&generation);
 
     standin.push_fault(Route::Asset, Fault::status(503, "CDN hiccup"));
-    let report = poll(&mut fx.cat, &client).unwrap();
+    let report = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(report.problems.len(), 1);
     assert!(
         report.problems[0].message.contains("503"),
@@ -1032,7 +1090,7 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
         .conn()
         .execute("DELETE FROM watched_folders", [])
         .unwrap();
-    let report = poll(&mut fx.cat, &client).unwrap();
+    let report = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert!(
         report.problems[0].message.contains("no watched folder"),
         "{:?}",
@@ -1047,7 +1105,391 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
             params![fx.project, folder_path],
         )
         .unwrap();
-    let report = poll(&mut fx.cat, &client).unwrap();
+    let report = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert_eq!(report.completed.len(), 1);
     assert_eq!(fx.request(request).state, "completed");
+}
+
+// --- Money safety: scope, ownership, uncertain sends, export. ---
+
+/// A second project in the fixture's library with one shot; queues `n` requests in it.
+fn second_project_requests(fx: &Fixture, n: usize) -> (i64, Vec<i64>) {
+    let conn = fx.cat.conn();
+    let now = "2026-05-01T10:00:00Z";
+    conn.execute(
+        "INSERT INTO projects (name, created_at) VALUES ('Other', ?1)",
+        [now],
+    )
+    .unwrap();
+    let project = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO shots (project_id, code, name, position, created_at) VALUES (?1, 'SH900', 'Other shot', 1, ?2)",
+        params![project, now],
+    )
+    .unwrap();
+    let shot = conn.last_insert_rowid();
+    let ids = (0..n)
+        .map(|i| {
+            conn.execute(
+                "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns, origin,
+                                    first_seen_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 1000, 0, 'flash', ?5, ?5)",
+                params![project, shot, format!("blake3:other{i}"), format!("/y/{i}.mp4"), now],
+            )
+            .unwrap();
+            let take = conn.last_insert_rowid();
+            conn.execute(
+                "INSERT INTO render_requests (project_id, shot_id, source_take_id, mode, model, resolution,
+                     duration_s, body_json, credits_estimate, idempotency_key, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'regenerate', 'ray-2', '720p', 5, ?4, 160, ?5, ?6, ?6)",
+                params![project, shot, take, regenerate_body().to_string(), format!("other-{i}"), now],
+            )
+            .unwrap();
+            conn.last_insert_rowid()
+        })
+        .collect();
+    (project, ids)
+}
+
+#[test]
+fn a_submit_sends_only_its_project_and_only_what_the_user_confirmed() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    let mine = fx.queue("regenerate", &regenerate_body());
+    let (other, theirs) = second_project_requests(&fx, 3);
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+
+    let report = outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(report.outcomes.len(), 1);
+    assert_eq!(standin.paid_creates().len(), 1, "one confirmed, one create");
+    assert_eq!(fx.request(mine).state, "submitted");
+    for id in &theirs {
+        assert_eq!(
+            fx.request(*id).state,
+            "queued",
+            "another project is untouched"
+        );
+    }
+
+    // The dialog of the other project showed one request (and a stranger's id slipped in).
+    outbox
+        .submit_queued(
+            &mut fx.cat,
+            &client,
+            &SubmitScope::only(other, vec![theirs[1], mine]),
+        )
+        .unwrap();
+    assert_eq!(standin.paid_creates().len(), 2);
+    assert_eq!(fx.request(theirs[1]).state, "submitted");
+    assert_eq!(fx.request(theirs[0]).state, "queued");
+    assert_eq!(fx.request(theirs[2]).state, "queued");
+    assert_eq!(
+        fx.request(mine).attempts,
+        1,
+        "a request of another project is never sent"
+    );
+}
+
+#[test]
+fn a_502_after_luma_made_the_generation_is_unknown_and_never_sent_again() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    standin.push_fault(Route::Create, Fault::StatusAfterWork(502));
+    let request = fx.queue("regenerate", &regenerate_body());
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(
+        standin.create_attempts(),
+        1,
+        "one create across two submits"
+    );
+    assert_eq!(standin.paid_creates().len(), 1);
+    let row = fx.request(request);
+    assert_eq!((row.state.as_str(), row.attempts), ("unknown", 1));
+    assert!(row.failure_reason.unwrap().contains("HTTP 502"));
+    assert!(clock.sleeps().is_empty(), "a 5xx is not retried");
+}
+
+#[test]
+fn an_uncertain_send_with_one_exact_match_is_linked_automatically_then_polled_and_downloaded() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    standin.push_fault(Route::Create, Fault::CutAfterRead);
+    let request = fx.queue("regenerate", &regenerate_body());
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(fx.request(request).state, "unknown");
+    let generation = standin.paid_creates()[0].generation_id.clone();
+
+    let pass = outbox
+        .run_pass(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(pass.lookup.linked, [(request, generation.clone())]);
+    let row = fx.request(request);
+    assert_eq!(row.state, "submitted");
+    assert_eq!(row.generation_id.as_deref(), Some(generation.as_str()));
+    assert!(fx
+        .events(request)
+        .contains(&"render.auto_linked".to_owned()));
+
+    standin.complete(&generation);
+    let done = poll(&mut fx.cat, &client, fx.project).unwrap();
+    assert_eq!(done.completed.len(), 1);
+    assert_eq!(fx.request(request).state, "completed");
+    assert_eq!(standin.create_attempts(), 1, "linking costs nothing");
+}
+
+#[test]
+fn two_uncertain_twins_are_not_linked_by_themselves_and_the_user_links_each() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    standin.push_fault(Route::Create, Fault::StatusAfterWork(500));
+    standin.push_fault(Route::Create, Fault::StatusAfterWork(503));
+    let first = fx.queue("regenerate", &regenerate_body());
+    let second = fx.queue("regenerate", &regenerate_body());
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+
+    let lookup = lookup_unknown(&mut fx.cat, &client, fx.project).unwrap();
+    assert_eq!(lookup.checked, [first, second]);
+    assert!(
+        lookup.linked.is_empty(),
+        "two identical bodies: a match could be either's"
+    );
+    let stored: String = fx
+        .cat
+        .conn()
+        .query_row(
+            "SELECT candidates_json FROM render_requests WHERE id = ?1",
+            [first],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let stored: Vec<Value> = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored.len(), 2, "both generations are offered: {stored:?}");
+    assert!(stored.iter().all(|c| c["exact"] == true));
+
+    let paid = standin.paid_creates();
+    resolve_request(
+        &mut fx.cat,
+        first,
+        Resolution::Link(paid[0].generation_id.clone()),
+    )
+    .unwrap();
+    let err = resolve_request(
+        &mut fx.cat,
+        second,
+        Resolution::Link(paid[0].generation_id.clone()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, OutboxError::GenerationInUse { request_id, .. } if request_id == first));
+    resolve_request(
+        &mut fx.cat,
+        second,
+        Resolution::Link(paid[1].generation_id.clone()),
+    )
+    .unwrap();
+    assert_eq!(fx.request(second).state, "submitted");
+    assert_eq!(standin.create_attempts(), 2);
+}
+
+#[test]
+fn resolving_an_uncertain_send_by_resend_sends_exactly_one_more_create() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    standin.push_fault(Route::Create, Fault::status(502, "Bad Gateway"));
+    let request = fx.queue("regenerate", &regenerate_body());
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(fx.request(request).state, "unknown");
+    assert!(standin.paid_creates().is_empty(), "this 502 made nothing");
+
+    assert_eq!(
+        resolve_request(&mut fx.cat, request, Resolution::Resend).unwrap(),
+        RequestState::Queued
+    );
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(
+        standin.create_attempts(),
+        2,
+        "the first send and the one resend"
+    );
+    assert_eq!(standin.paid_creates().len(), 1);
+    assert_eq!(fx.request(request).state, "submitted");
+}
+
+#[test]
+fn exported_requests_are_never_submitted_until_the_user_queues_them_again() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    let first = fx.queue("regenerate", &regenerate_body());
+    let second = fx.queue(
+        "regenerate",
+        &json!({"model": "ray-2", "prompt": "a grey wolf"}),
+    );
+    let dest = fx.db.with_file_name("bodies.json");
+
+    let exported = export_queued(&mut fx.cat, fx.project, &dest).unwrap();
+    assert_eq!(exported, [first, second]);
+    let written: Vec<Value> = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
+    assert_eq!(written[1]["prompt"], "a grey wolf");
+    assert_eq!(fx.request(first).state, "exported");
+    let credits = takeboard_core::pricing::credits(fx.cat.conn(), fx.project).unwrap();
+    assert_eq!(
+        credits.pending, 320,
+        "exported requests are still pending credits"
+    );
+
+    let clock = TestClock::new();
+    let mut outbox = Outbox::new(Limits::default(), &clock);
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(
+        standin.create_attempts(),
+        0,
+        "export then submit: no create"
+    );
+    let again = export_queued(&mut fx.cat, fx.project, &dest).unwrap();
+    assert!(
+        again.is_empty(),
+        "an exported request is not exported twice"
+    );
+
+    resolve_request(&mut fx.cat, first, Resolution::Resend).unwrap();
+    resolve_request(
+        &mut fx.cat,
+        second,
+        Resolution::Link("gen-run-elsewhere".into()),
+    )
+    .unwrap();
+    outbox
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    assert_eq!(standin.create_attempts(), 1, "only the re-queued one");
+    let row = fx.request(second);
+    assert_eq!(row.state, "submitted");
+    assert_eq!(row.generation_id.as_deref(), Some("gen-run-elsewhere"));
+}
+
+#[test]
+fn a_failed_export_leaves_the_requests_queued() {
+    let mut fx = Fixture::new();
+    let request = fx.queue("regenerate", &regenerate_body());
+    let dest = fx.db.with_file_name("no-such-folder").join("bodies.json");
+    let err = export_queued(&mut fx.cat, fx.project, &dest).unwrap_err();
+    assert!(matches!(err, OutboxError::Io { .. }), "{err}");
+    assert_eq!(fx.request(request).state, "queued", "nothing half exported");
+}
+
+#[test]
+fn recovery_leaves_a_live_senders_claim_alone_and_takes_over_once_it_is_gone() {
+    use takeboard_core::render::outbox::owner::SendOwner;
+    let mut fx = Fixture::new();
+    let request = fx.queue("regenerate", &regenerate_body());
+    let other_sender = SendOwner::acquire(&fx.db).unwrap();
+    fx.cat
+        .conn()
+        .execute(
+            "UPDATE render_requests SET state = 'submitted', attempts = 1,
+                    owner_token = ?2, owner_pid = ?3, owner_host = ?4 WHERE id = ?1",
+            params![
+                request,
+                other_sender.token(),
+                other_sender.pid(),
+                other_sender.host()
+            ],
+        )
+        .unwrap();
+
+    assert_eq!(recover_interrupted(&mut fx.cat).unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        fx.request(request).state,
+        "submitted",
+        "mid-send, not interrupted"
+    );
+    drop(other_sender);
+    assert_eq!(recover_interrupted(&mut fx.cat).unwrap(), vec![request]);
+    assert_eq!(fx.request(request).state, "unknown");
+}
+
+#[test]
+fn luma_s_answer_is_kept_even_after_another_process_gave_the_send_up() {
+    let mut fx = Fixture::new();
+    let standin = LumaStandIn::start(KEY);
+    let client = client(&standin);
+    let request = fx.queue("regenerate", &regenerate_body());
+    let db = fx.db.clone();
+    // While Luma works on the create, a (wrongly) recovering process turns the row unknown.
+    standin.on_create(move |_| {
+        let other = rusqlite::Connection::open(&db).unwrap();
+        other.busy_timeout(Duration::from_secs(5)).unwrap();
+        other
+            .execute(
+                "UPDATE render_requests SET state = 'unknown' WHERE id = ?1",
+                [request],
+            )
+            .unwrap();
+    });
+    let clock = TestClock::new();
+    Outbox::new(Limits::default(), &clock)
+        .submit_queued(&mut fx.cat, &client, &SubmitScope::project(fx.project))
+        .unwrap();
+    let row = fx.request(request);
+    assert_eq!(row.state, "submitted");
+    assert_eq!(
+        row.generation_id.as_deref(),
+        Some(standin.paid_creates()[0].generation_id.as_str()),
+        "the paid render is followed"
+    );
+}
+
+#[test]
+fn a_take_with_an_absurd_duration_leaves_the_credit_totals_whole() {
+    let fx = Fixture::new();
+    let take = fx.take(fx.shot, "huge-gen");
+    fx.cat
+        .conn()
+        .execute("UPDATE takes SET duration_s = 1e300 WHERE id = ?1", [take])
+        .unwrap();
+    let normal = fx.take(fx.shot, "normal-gen");
+    fx.cat
+        .conn()
+        .execute("UPDATE takes SET duration_s = 5.0 WHERE id = ?1", [normal])
+        .unwrap();
+    let credits = takeboard_core::pricing::credits(fx.cat.conn(), fx.project).unwrap();
+    assert_eq!(
+        credits.spent, 55,
+        "the unpriceable take is left out, not wrapped"
+    );
 }

@@ -522,3 +522,16 @@ fn a_box_declaring_a_size_below_its_header_is_malformed_not_an_endless_loop() ->
     );
     Ok(())
 }
+
+#[test]
+fn a_movie_header_claiming_centuries_is_malformed_so_no_credit_total_sees_it() -> TestResult {
+    let err = probe_patched(|bytes| {
+        // mdhd (version 0): "mdhd", version/flags, creation, modification, timescale, duration.
+        let at = find(bytes, b"mdhd");
+        bytes[at + 16..at + 20].copy_from_slice(&1u32.to_be_bytes());
+        bytes[at + 20..at + 24].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+    })?;
+    assert!(matches!(err, ProbeError::Malformed(_)), "{err:?}");
+    assert!(err.to_string().contains("at most 24 hours"), "{err}");
+    Ok(())
+}

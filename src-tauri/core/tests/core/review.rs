@@ -392,7 +392,8 @@ fn moving_the_approval_off_a_sent_request_is_refused_and_changes_nothing() -> Te
     let err = review::approve(&mut lib.cat, b, ApproveOptions::default()).unwrap_err();
 
     assert!(
-        matches!(err, ReviewError::AlreadySubmitted { request_id } if request_id == request.id)
+        matches!(err, ReviewError::Uncertain { request_id } if request_id == request.id),
+        "{err}"
     );
     assert_eq!(
         review::decision(lib.cat.conn(), b)?.status,

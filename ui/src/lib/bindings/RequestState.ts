@@ -3,4 +3,4 @@
 /**
  * Where a render request is (mirrors `takeboard_core::domain::RequestState`).
  */
-export type RequestState = "queued" | "submitted" | "completed" | "failed" | "cancelled" | "unknown";
+export type RequestState = "queued" | "submitted" | "completed" | "failed" | "cancelled" | "unknown" | "exported";

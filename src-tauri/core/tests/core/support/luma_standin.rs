@@ -7,8 +7,8 @@
 //! the Bearer key. Faults are queued per route and used once each, in order.
 //!
 //! A create counts as **paid** when the stand-in executed it: answered normally, or with a
-//! [`Fault::Delay`] or [`Fault::CutAfterRead`] (Luma made the generation, the client never
-//! heard). A create answered with a [`Fault::Status`] was refused and is not paid.
+//! [`Fault::Delay`], [`Fault::CutAfterRead`] or [`Fault::StatusAfterWork`] (Luma made the
+//! generation, the client never heard of it). A create answered with a [`Fault::Status`] was refused and is not paid.
 //!
 //! tiny_http closes a connection only when the client asked for it (`Connection: close`),
 //! which the Luma client does for every create; so [`Fault::CutAfterRead`] cuts creates.
@@ -51,6 +51,9 @@ pub enum Fault {
     Delay(Duration),
     /// Read the request, do the work, and close the connection without answering.
     CutAfterRead,
+    /// Do the work, then answer with this status (a gateway failing after Luma made the
+    /// generation): paid, though the client hears an error.
+    StatusAfterWork(u16),
 }
 
 impl Fault {
@@ -413,5 +416,8 @@ fn answer<R: std::io::Read>(
             let _ = request.respond(response);
         }
         Some(Fault::CutAfterRead) => drop(request.into_writer()),
+        Some(Fault::StatusAfterWork(code)) => {
+            let _ = request.respond(json_response(code, &json!({"detail": "Bad Gateway"})));
+        }
     }
 }
