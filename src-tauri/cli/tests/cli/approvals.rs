@@ -444,8 +444,41 @@ fn sigkill_at_random_moments_never_breaks_the_one_request_per_approval_rule() {
     );
 }
 
+/// Starts both commands at once and SIGKILLs each after its own random delay below its
+/// window; returns for each whether the kill landed before it ended.
+fn run_pair_and_kill(commands: [(Command, u64); 2], rng: &mut XorShift) -> [bool; 2] {
+    let mut children: Vec<(std::process::Child, Duration)> = commands
+        .into_iter()
+        .map(|(mut cmd, window_us)| {
+            let child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            (child, Duration::from_micros(rng.below(window_us)))
+        })
+        .collect();
+    let started = Instant::now();
+    children.sort_by_key(|(_, at)| *at);
+    let mut killed = Vec::new();
+    for (child, at) in &mut children {
+        // The kill moments, drawn at random: these sleeps are the fault, not a synchronization.
+        std::thread::sleep(at.saturating_sub(started.elapsed()));
+        child.kill().unwrap();
+    }
+    for (child, _) in &mut children {
+        let status = child.wait().unwrap();
+        killed.push(match status.signal() {
+            Some(9) => true,
+            None => false,
+            other => panic!("ended with signal {other:?}"),
+        });
+    }
+    [killed[0], killed[1]]
+}
+
 #[test]
-fn sigkill_during_submit_never_sends_a_request_twice() {
+fn sigkill_of_two_processes_working_one_library_never_pays_twice_or_loses_a_render() {
     let env = Env::new();
     let takes = kill_loop_library(&env);
     let window_us = decision_kill_window_us(&env, &takes[0]);
@@ -455,31 +488,45 @@ fn sigkill_during_submit_never_sends_a_request_twice() {
     let mut completed_at_luma = std::collections::HashSet::new();
     let mut killed_submits = 0;
     let mut submit_window_us = 30_000;
-    for run in 0..300 {
+    for run in 0..1000 {
         // Luma finishes whatever it was given, so requests complete and shots move on.
         for paid in standin.paid_creates() {
             if completed_at_luma.insert(paid.generation_id.clone()) {
                 standin.complete(&paid.generation_id);
             }
         }
-        if rng.below(2) == 0 {
-            let killed = run_and_kill(submit_command(&env, &standin), &mut rng, submit_window_us);
-            // Adapt the kill window to this machine's speed, so about half the submits die
-            // mid-way whether the machine is idle or loaded.
+        // Two processes at once, each a submit (which also polls) or a random decision.
+        let mut pair = Vec::new();
+        let mut submits = [false; 2];
+        for submit in &mut submits {
+            *submit = rng.below(2) == 0;
+            pair.push(if *submit {
+                (submit_command(&env, &standin), submit_window_us)
+            } else {
+                let args = random_decision(&mut rng, &takes);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                (command(&env, &args), window_us)
+            });
+        }
+        let pair: [(Command, u64); 2] = pair.try_into().unwrap_or_else(|_| unreachable!());
+        let killed = run_pair_and_kill(pair, &mut rng);
+        // Adapt the submit kill window to this machine's speed, so about half the submits
+        // die mid-way whether the machine is idle or loaded.
+        for (submit, killed) in submits.iter().zip(killed) {
+            if !submit {
+                continue;
+            }
             if killed {
                 killed_submits += 1;
                 submit_window_us = (submit_window_us * 5 / 4).min(30_000);
             } else {
                 submit_window_us = (submit_window_us * 3 / 4).max(500);
             }
-        } else {
-            let args = random_decision(&mut rng, &takes);
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            run_and_kill(command(&env, &args), &mut rng, window_us);
         }
         assert_catalog_invariants(&db, run);
         // A send is claimed (attempts + 1, committed) before the call, and nothing puts a
-        // claimed request back in the queue here, so one claim is one send at most.
+        // claimed request back in the queue here, so one claim is one send at most: no
+        // request is ever sent again after the stand-in executed it.
         let resent = pairs(
             &db,
             "SELECT id, attempts || ' attempts' FROM render_requests WHERE attempts > 1",
@@ -498,17 +545,43 @@ fn sigkill_during_submit_never_sends_a_request_twice() {
             "run {run}: {} paid executions for {claimed} claimed requests",
             paid.len()
         );
-        let paid_ids: std::collections::HashSet<&str> =
-            paid.iter().map(|p| p.generation_id.as_str()).collect();
-        let strangers = pairs(
+        let held: std::collections::HashSet<String> = pairs(
             &db,
             "SELECT id, provider_generation_id FROM render_requests
              WHERE provider_generation_id IS NOT NULL",
         )
         .into_iter()
-        .filter(|(_, generation)| !paid_ids.contains(generation.as_str()))
-        .collect::<Vec<_>>();
-        assert_eq!(strangers, [], "run {run}: a generation Luma never made");
+        .map(|(_, generation)| generation)
+        .collect();
+        let paid_ids: std::collections::HashSet<&str> =
+            paid.iter().map(|p| p.generation_id.as_str()).collect();
+        let strangers: Vec<&String> = held
+            .iter()
+            .filter(|g| !paid_ids.contains(g.as_str()))
+            .collect();
+        assert_eq!(
+            strangers,
+            Vec::<&String>::new(),
+            "run {run}: a generation Luma never made"
+        );
+        // A paid create nobody holds yet belongs to a send whose answer was lost: its
+        // request waits for the user (unknown) or for recovery (submitted, no id).
+        let unheld = paid
+            .iter()
+            .filter(|p| !held.contains(&p.generation_id))
+            .count();
+        let waiting: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM render_requests
+                 WHERE state = 'unknown' OR (state = 'submitted' AND provider_generation_id IS NULL)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            unheld <= usize::try_from(waiting).unwrap(),
+            "run {run}: {unheld} paid creates without a request holding them, {waiting} requests waiting"
+        );
     }
     assert!(killed_submits >= 30, "{killed_submits} submits killed");
 
@@ -538,13 +611,37 @@ fn sigkill_during_submit_never_sends_a_request_twice() {
         "only the {} queued requests may be sent",
         queued.len()
     );
-    let unknown_after = pairs(
-        &db,
-        "SELECT id, state FROM render_requests WHERE state = 'unknown'",
-    );
-    assert!(
-        unknown_before.iter().all(|u| unknown_after.contains(u)),
-        "an unknown request stays unknown"
+    let paid_ids: std::collections::HashSet<String> = standin
+        .paid_creates()
+        .into_iter()
+        .map(|p| p.generation_id)
+        .collect();
+    let now_holding: HashMap<i64, Option<String>> = db
+        .prepare("SELECT id, provider_generation_id FROM render_requests")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (id, _) in &unknown_before {
+        let still_unknown = pairs(
+            &db,
+            &format!("SELECT id, state FROM render_requests WHERE id = {id} AND state = 'unknown'"),
+        );
+        let linked = now_holding[id]
+            .as_ref()
+            .is_some_and(|g| paid_ids.contains(g));
+        assert!(
+            !still_unknown.is_empty() || linked,
+            "request {id}: an unknown request stays unknown unless linked to what Luma made"
+        );
+    }
+    let held: std::collections::HashSet<&String> = now_holding.values().flatten().collect();
+    let lost: Vec<&String> = paid_ids.iter().filter(|g| !held.contains(g)).collect();
+    assert_eq!(
+        lost,
+        Vec::<&String>::new(),
+        "every paid render is held by its request after a clean submit"
     );
     assert!(
         listed.iter().any(|r| r["state"] == "completed"),
@@ -619,18 +716,29 @@ fn submit_leaves_each_provider_failure_in_its_state_and_never_resends_an_unknown
             creates: 1,
             paid: 1,
             reason: Some("the connection to Luma broke after the request was sent"),
+            // The next submit finds the one generation with this exact request and links it.
+            state_after_resubmit: "submitted",
+            creates_after_resubmit: 1,
+        },
+        Case {
+            name: "500: no proof that Luma made nothing",
+            faults: vec![status(500, None)],
+            state: "unknown",
+            creates: 1,
+            paid: 0,
+            reason: Some("Luma had a server error (HTTP 500): scripted 500"),
             state_after_resubmit: "unknown",
             creates_after_resubmit: 1,
         },
         Case {
-            name: "500 once, then accepted",
-            faults: vec![status(500, None)],
-            state: "submitted",
-            creates: 2,
+            name: "502 after Luma made the generation",
+            faults: vec![Fault::StatusAfterWork(502)],
+            state: "unknown",
+            creates: 1,
             paid: 1,
-            reason: None,
+            reason: Some("Luma had a server error (HTTP 502)"),
             state_after_resubmit: "submitted",
-            creates_after_resubmit: 2,
+            creates_after_resubmit: 1,
         },
         Case {
             name: "429 once, then accepted",
@@ -653,12 +761,12 @@ fn submit_leaves_each_provider_failure_in_its_state_and_never_resends_an_unknown
             creates_after_resubmit: 2,
         },
         Case {
-            name: "503 on every attempt",
-            faults: vec![status(503, None), status(503, None), status(503, None)],
+            name: "429 on every attempt",
+            faults: vec![status(429, None), status(429, None), status(429, None)],
             state: "queued",
             creates: 3,
             paid: 0,
-            reason: Some("Luma had a server error (HTTP 503): scripted 503"),
+            reason: Some("Luma is rate limiting requests (HTTP 429): scripted 429"),
             state_after_resubmit: "submitted",
             creates_after_resubmit: 4,
         },
@@ -712,8 +820,8 @@ fn submit_leaves_each_provider_failure_in_its_state_and_never_resends_an_unknown
         }
         if case.state == "unknown" {
             assert!(
-                reason.is_some_and(|r| r.ends_with("check Luma before re-sending")),
-                "{}: the user is told to check Luma: {reason:?}",
+                reason.is_some_and(|r| r.ends_with("send it again, or cancel it in the render queue")),
+                "{}: the user is told what to do: {reason:?}",
                 case.name
             );
         }
@@ -752,7 +860,7 @@ fn submit_leaves_each_provider_failure_in_its_state_and_never_resends_an_unknown
 }
 
 #[test]
-fn a_submit_killed_while_luma_holds_the_create_leaves_it_unknown_and_it_is_never_resent() {
+fn a_submit_killed_while_luma_holds_the_create_is_recovered_and_linked_never_resent() {
     let env = Env::new();
     let name = "SH010_flash_v1.mp4".to_owned();
     let ids = scanned_flash_takes(&env, std::slice::from_ref(&name), 1);
@@ -783,24 +891,27 @@ fn a_submit_killed_while_luma_holds_the_create_leaves_it_unknown_and_it_is_never
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("was being sent when Takeboard stopped") && stderr.contains("unknown"),
+        stderr.contains("was being sent when Takeboard stopped")
+            && stderr.contains("unknown")
+            && stderr.contains("found at Luma"),
         "{stderr}"
     );
+    let paid = standin.paid_creates();
+    assert_eq!(paid.len(), 1);
     for _ in 0..2 {
         let row = &requests(&env)[0];
-        assert_eq!(row["state"], "unknown");
-        assert!(row["failure_reason"]
-            .as_str()
-            .unwrap()
-            .contains("check Luma"));
+        assert_eq!(
+            (row["state"].as_str(), row["generation_id"].as_str()),
+            (Some("submitted"), Some(paid[0].generation_id.as_str())),
+            "the one exact match at Luma is linked, not sent again"
+        );
         assert_eq!(
             standin.create_attempts(),
             1,
-            "an unknown request is never re-sent"
+            "an interrupted request is never re-sent"
         );
         submit_ok(&env, &standin);
     }
-    assert_eq!(standin.paid_creates().len(), 1);
 }
 
 // --- 4. A returned render, end to end. ---
@@ -915,4 +1026,203 @@ fn a_five_second_flash_take_costs_55_credits_and_its_standard_request_160() {
     assert_eq!(after["per_shot"][0]["spent"], 55);
     assert_eq!(after["per_shot"][0]["pending"], 160);
     assert!((after["pending_usd"].as_f64().unwrap() - 0.40).abs() < 1e-9);
+}
+
+// --- 6. Money safety across projects and processes. ---
+
+/// Flash clips + sidecars named `names` in a new folder `dir`, scanned into `project`;
+/// returns the take id of each name.
+fn project_takes(
+    env: &Env,
+    project: &str,
+    names: &[&str],
+    first_id: usize,
+) -> HashMap<String, i64> {
+    let dir = env.dir.path().join(project);
+    std::fs::create_dir_all(&dir).unwrap();
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    clips(&dir, &names, 1);
+    for (n, name) in names.iter().enumerate() {
+        flash_sidecar(
+            &dir.join(name),
+            &generation_id(first_id + n),
+            &format!("{project} {name}"),
+            1,
+        );
+    }
+    env.json(&["--project", project, "scan", dir.to_str().unwrap()]);
+    env.json(&["--project", project, "takes", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let path = Path::new(t["path"].as_str().unwrap());
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                t["id"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn project_requests(env: &Env, project: &str) -> Vec<Value> {
+    env.json(&["--project", project, "requests", "--json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn submitting_one_project_sends_only_its_requests() {
+    let env = Env::new();
+    let a = project_takes(&env, "A", &["SH010_a.mp4"], 0);
+    let b = project_takes(
+        &env,
+        "B",
+        &["SH010_b.mp4", "SH020_b.mp4", "SH030_b.mp4"],
+        10,
+    );
+    env.json(&["approve", &a["SH010_a.mp4"].to_string()]);
+    for id in b.values() {
+        env.json(&["approve", &id.to_string()]);
+    }
+    let standin = LumaStandIn::start(KEY);
+
+    let mut submit = submit_command(&env, &standin);
+    submit.args(["--project", "A"]);
+    let out = submit.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        standin.create_attempts(),
+        1,
+        "the user confirmed one request"
+    );
+    assert_eq!(project_requests(&env, "A")[0]["state"], "submitted");
+    let states: Vec<Value> = project_requests(&env, "B")
+        .iter()
+        .map(|r| r["state"].clone())
+        .collect();
+    assert_eq!(
+        states,
+        ["queued", "queued", "queued"],
+        "project B is untouched"
+    );
+
+    let only = project_requests(&env, "B")[1]["id"].to_string();
+    let mut submit = submit_command(&env, &standin);
+    submit.args(["--project", "B", "--only", &only]);
+    assert!(submit.output().unwrap().status.success());
+    assert_eq!(standin.create_attempts(), 2, "--only sends just that one");
+}
+
+#[test]
+fn two_clis_submitting_at_once_while_luma_holds_the_create_send_it_once() {
+    let env = Env::new();
+    let name = "SH010_flash_v1.mp4".to_owned();
+    let ids = scanned_flash_takes(&env, std::slice::from_ref(&name), 1);
+    env.json(&["approve", &ids[&name].to_string()]);
+    let standin = LumaStandIn::start(KEY);
+    standin.push_fault(Route::Create, Fault::Delay(Duration::from_secs(2)));
+
+    let first = submit_command(&env, &standin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(
+        Duration::from_secs(20),
+        "the first create to reach Luma",
+        || standin.create_attempts() == 1,
+    );
+    // The second starts while the first waits for Luma: it must neither send the request
+    // again nor take the first one's send for an interrupted one.
+    let second = submit(&env, &standin);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let row = &requests(&env)[0];
+    assert_eq!(
+        row["state"], "submitted",
+        "still the first one's send: {row}"
+    );
+    assert!(
+        row["sender"]["pid"].is_number(),
+        "the queue says who is sending: {row}"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    assert_eq!(standin.create_attempts(), 1, "one create for two submits");
+    let paid = standin.paid_creates();
+    let row = &requests(&env)[0];
+    assert_eq!(row["state"], "submitted");
+    assert_eq!(
+        row["generation_id"],
+        json!(paid[0].generation_id),
+        "the answer landed"
+    );
+}
+
+#[test]
+fn exported_requests_are_not_submitted_and_are_resolved_through_the_cli() {
+    let env = Env::new();
+    let names = [
+        "SH010_flash_v1.mp4".to_owned(),
+        "SH020_flash_v1.mp4".to_owned(),
+    ];
+    let ids = scanned_flash_takes(&env, &names, 1);
+    for name in &names {
+        env.json(&["approve", &ids[name].to_string()]);
+    }
+    let standin = LumaStandIn::start(KEY);
+    let out = env.dir.path().join("bodies.json");
+    let exported = env.json(&["requests", "export", "--out", out.to_str().unwrap()]);
+    assert_eq!(exported["count"], 2);
+    let bodies: Vec<Value> = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert!(requests(&env).iter().all(|r| r["state"] == "exported"));
+
+    submit_ok(&env, &standin);
+    assert_eq!(
+        standin.create_attempts(),
+        0,
+        "export then submit: no create"
+    );
+
+    let [first, second] = [
+        requests(&env)[0]["id"].to_string(),
+        requests(&env)[1]["id"].to_string(),
+    ];
+    let linked = env.json(&[
+        "requests",
+        "resolve",
+        &first,
+        "--link",
+        "f1a50000-aaaa-4000-8000-000000000001",
+    ]);
+    assert_eq!(linked[0]["state"], "submitted");
+    let requeued = env.json(&["requests", "resolve", &second, "--resend"]);
+    assert_eq!(requeued[0]["state"], "queued");
+    submit_ok(&env, &standin);
+    assert_eq!(
+        standin.create_attempts(),
+        1,
+        "only the re-queued request is sent"
+    );
+
+    let refused = env.fail(&["requests", "resolve", &second, "--cancel"]);
+    assert!(
+        refused.contains("only a request whose send is uncertain"),
+        "{refused}"
+    );
 }
