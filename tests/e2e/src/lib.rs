@@ -135,6 +135,11 @@ impl TauriDriver {
     /// free ports and waits until `GET /status` says it is ready. Its output goes to
     /// `log_dir/tauri-driver.log`.
     pub fn start(log_dir: &Path) -> Result<TauriDriver, E2eError> {
+        TauriDriver::start_with_env(log_dir, &[])
+    }
+
+    /// [`TauriDriver::start`] with extra environment variables, inherited by the app.
+    pub fn start_with_env(log_dir: &Path, env: &[(&str, String)]) -> Result<TauriDriver, E2eError> {
         let binary = std::env::var_os("TAURI_DRIVER")
             .map(PathBuf::from)
             .or_else(|| {
@@ -154,6 +159,7 @@ impl TauriDriver {
                 .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
                 // Inherited by WebKitWebDriver and the app it launches.
                 .env("TAKEBOARD_SETTLE_MS", SETTLE_MS)
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .stdin(Stdio::null())
                 .stdout(out)
                 .stderr(err)
@@ -236,9 +242,15 @@ pub struct App {
 impl App {
     /// Starts a driver and launches the app on a new library watching `folder`.
     pub fn launch(folder: &Path) -> Result<App, E2eError> {
+        App::launch_with_env(folder, &[])
+    }
+
+    /// [`App::launch`] with extra environment variables for the app (a provider's URL and
+    /// key, for instance).
+    pub fn launch_with_env(folder: &Path, env: &[(&str, String)]) -> Result<App, E2eError> {
         let work = tempfile::tempdir()?;
         let library = work.path().join("library.db");
-        let driver = TauriDriver::start(work.path())?;
+        let driver = TauriDriver::start_with_env(work.path(), env)?;
         let session = driver.launch(
             &app_binary()?,
             &[

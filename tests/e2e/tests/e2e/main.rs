@@ -4,7 +4,15 @@
 mod export;
 mod folder;
 mod launch;
+/// The Luma API stand-in of the core tests, shared rather than copied.
+#[allow(
+    dead_code,
+    reason = "shared with the core tests; this binary uses part of it"
+)]
+#[path = "../../../../src-tauri/core/tests/core/support/luma_standin.rs"]
+mod luma_standin;
 mod media;
+mod money;
 mod review;
 mod screenshots;
 mod sync;
