@@ -260,6 +260,13 @@ impl Session {
         }
     }
 
+    /// [`Session::invoke`] for a command that must succeed: its error becomes a protocol
+    /// error naming the command.
+    pub fn invoke_ok(&self, command: &str, args: Value) -> Result<Value, E2eError> {
+        self.invoke(command, args)?
+            .map_err(|err| E2eError::Protocol(format!("{command} failed: {err}")))
+    }
+
     /// Saves a PNG screenshot of the window to `path` (parent folders created), after the
     /// page has painted its current DOM (two animation frames).
     pub fn screenshot(&self, path: &Path) -> Result<(), E2eError> {

@@ -11,12 +11,6 @@ use takeboard_e2e::{
 
 const KEY: &str = "luma-e2e-key";
 
-fn invoke(app: &App, command: &str, args: Value) -> Result<Value, E2eError> {
-    app.session()
-        .invoke(command, args)?
-        .map_err(|err| E2eError::Protocol(format!("{command} failed: {err}")))
-}
-
 #[test]
 fn the_app_and_the_cli_submitting_at_once_pay_for_one_render() -> Result<(), E2eError> {
     if !e2e_enabled("the_app_and_the_cli_submitting_at_once_pay_for_one_render") {
@@ -32,14 +26,18 @@ fn the_app_and_the_cli_submitting_at_once_pay_for_one_render() -> Result<(), E2e
     let app = App::launch_with_env(clips.path(), &env)?;
 
     let shot = wait_until("SH010 in the shot list", UI_TIMEOUT, || {
-        let shots = invoke(&app, "list_shots", json!({}))?;
+        let shots = app.session().invoke_ok("list_shots", json!({}))?;
         Ok(shots
             .as_array()
             .and_then(|s| s.iter().find(|s| s["code"] == "SH010"))
             .cloned())
     })?;
-    let takes = invoke(&app, "list_takes", json!({ "shotId": shot["id"] }))?;
-    let approval = invoke(&app, "approve_take", json!({ "takeId": takes[0]["id"] }))?;
+    let takes = app
+        .session()
+        .invoke_ok("list_takes", json!({ "shotId": shot["id"] }))?;
+    let approval = app
+        .session()
+        .invoke_ok("approve_take", json!({ "takeId": takes[0]["id"] }))?;
     let request_id = approval["request"]["id"].clone();
 
     // The app's Submit, left running in the page while Luma holds the create.
@@ -81,7 +79,7 @@ fn the_app_and_the_cli_submitting_at_once_pay_for_one_render() -> Result<(), E2e
     assert_eq!(result["ok"]["sent"], 1, "{result}");
     let paid = standin.paid_creates();
     assert_eq!(paid.len(), 1, "one approval, one paid render");
-    let requests = invoke(&app, "list_requests", json!({}))?;
+    let requests = app.session().invoke_ok("list_requests", json!({}))?;
     assert_eq!(requests[0]["state"], "submitted");
     assert_eq!(requests[0]["generationId"], json!(paid[0].generation_id));
     app.close()

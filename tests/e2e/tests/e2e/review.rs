@@ -128,13 +128,6 @@ fn approving_the_focused_take_with_a_queues_one_request_however_often_a_is_press
     app.close()
 }
 
-/// A command that must succeed.
-fn invoke(session: &Session, command: &str, args: Value) -> Result<Value, E2eError> {
-    session
-        .invoke(command, args)?
-        .map_err(|err| E2eError::Protocol(format!("{command} failed: {err}")))
-}
-
 #[test]
 fn approving_twice_queues_one_request_and_the_timeline_exports() -> Result<(), E2eError> {
     if !e2e_enabled("approving_twice_queues_one_request_and_the_timeline_exports") {
@@ -145,7 +138,7 @@ fn approving_twice_queues_one_request_and_the_timeline_exports() -> Result<(), E
     let session = app.session();
 
     let shot = wait_until("SH010 with its two takes", UI_TIMEOUT, || {
-        let shots = invoke(session, "list_shots", json!({}))?;
+        let shots = session.invoke_ok("list_shots", json!({}))?;
         Ok(shots
             .as_array()
             .and_then(|s| {
@@ -154,24 +147,23 @@ fn approving_twice_queues_one_request_and_the_timeline_exports() -> Result<(), E
             })
             .cloned())
     })?;
-    let takes = invoke(session, "list_takes", json!({ "shotId": shot["id"] }))?;
+    let takes = session.invoke_ok("list_takes", json!({ "shotId": shot["id"] }))?;
     let take_id = takes[0]["id"].clone();
 
-    let first = invoke(session, "approve_take", json!({ "takeId": take_id }))?;
-    let second = invoke(session, "approve_take", json!({ "takeId": take_id }))?;
+    let first = session.invoke_ok("approve_take", json!({ "takeId": take_id }))?;
+    let second = session.invoke_ok("approve_take", json!({ "takeId": take_id }))?;
     assert_eq!(first["take"]["status"], "approved", "{first}");
     assert_eq!(first["request"]["state"], "queued", "{first}");
     assert_eq!(
         first["request"]["id"], second["request"]["id"],
         "approving twice returns the same request"
     );
-    let requests = invoke(session, "list_requests", json!({}))?;
+    let requests = session.invoke_ok("list_requests", json!({}))?;
     assert_eq!(requests.as_array().map(Vec::len), Some(1), "{requests}");
     assert_eq!(requests[0]["takeId"], take_id);
 
     let dest = app.work_dir().join("cut.xml");
-    let exported = invoke(
-        session,
+    let exported = session.invoke_ok(
         "export_timeline",
         json!({
             "format": "fcp7xml",
