@@ -2,6 +2,9 @@
 //!
 //! Positions are 1-based and contiguous within a project. What the user set by hand
 //! (a name, an order) is never undone by ingest: ingest only creates shots, at the end.
+//! A code that a file name uses is the user's: it is reserved before any automatic
+//! (prompt-grouped) shot gets a code, and an automatic shot the user never named gives it
+//! up when such a file arrives later.
 
 use super::{log_event, now_text, Catalog, CatalogError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -22,11 +25,14 @@ pub struct ShotRow {
     pub name: String,
     /// 1-based place in the shot list.
     pub position: i64,
-    /// The normalized prompt this shot was created for, if it was created by prompt grouping.
+    /// The normalized prompt this shot was created for, if it was created by prompt grouping
+    /// (its code was then chosen automatically).
     pub prompt_key: Option<String>,
+    /// The user renamed it.
+    pub named_by_user: bool,
 }
 
-const COLUMNS: &str = "id, project_id, code, name, position, prompt_key";
+const COLUMNS: &str = "id, project_id, code, name, position, prompt_key, named_by_user";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
     Ok(ShotRow {
@@ -36,6 +42,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
         name: r.get(3)?,
         position: r.get(4)?,
         prompt_key: r.get(5)?,
+        named_by_user: r.get(6)?,
     })
 }
 
@@ -104,20 +111,103 @@ fn insert(
     shot(tx, id)
 }
 
-/// The shot with this code, created at the end of the list when missing.
+/// A shot code as stored: trimmed, upper case, never empty.
+fn stored_code(code: &str) -> Result<String, CatalogError> {
+    let code = code.trim().to_uppercase();
+    if code.is_empty() {
+        return Err(CatalogError::Invalid("a shot code cannot be empty".into()));
+    }
+    Ok(code)
+}
+
+/// The shot with this code, created at the end of the list when missing. This is the
+/// user's choice (moving a take by hand): whatever shot holds the code is the one.
 pub fn ensure_shot_by_code(
     tx: &Transaction<'_>,
     project_id: i64,
     code: &str,
 ) -> Result<ShotRow, CatalogError> {
-    let code = code.trim().to_uppercase();
-    if code.is_empty() {
-        return Err(CatalogError::Invalid("a shot code cannot be empty".into()));
-    }
+    let code = stored_code(code)?;
     match shot_by_code(tx, project_id, &code)? {
         Some(s) => Ok(s),
         None => insert(tx, project_id, &code, &code, None),
     }
+}
+
+/// Where a take goes whose file name says its shot code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileCodeShot {
+    /// The shot with that code: found, created, or taken back from an automatic shot.
+    Shot(ShotRow),
+    /// A prompt-grouped shot that the user renamed holds the code. It is never touched, and
+    /// two different shots are never merged: the take goes elsewhere.
+    HeldByNamedShot(ShotRow),
+}
+
+/// Records `codes`, read from file names, as the user's: no automatic shot gets one later.
+pub fn reserve_codes<'a>(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), CatalogError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO reserved_shot_codes (project_id, code) VALUES (?1, ?2)",
+    )?;
+    for code in codes {
+        stmt.execute(params![project_id, stored_code(code)?])?;
+    }
+    Ok(())
+}
+
+/// The codes reserved in a project.
+pub fn reserved_codes(
+    conn: &Connection,
+    project_id: i64,
+) -> Result<std::collections::BTreeSet<String>, CatalogError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT code FROM reserved_shot_codes WHERE project_id = ?1")?;
+    let rows = stmt.query_map([project_id], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The shot for a take whose file name says `code`. The file's code wins over an
+/// automatic one: an automatic shot the user never renamed that holds it moves to a free
+/// code (logged as `shot-recoded`) and a shot for the file's code is created.
+pub fn shot_for_file_code(
+    tx: &Transaction<'_>,
+    project_id: i64,
+    code: &str,
+) -> Result<FileCodeShot, CatalogError> {
+    let code = stored_code(code)?;
+    reserve_codes(tx, project_id, [code.as_str()])?;
+    let Some(holder) = shot_by_code(tx, project_id, &code)? else {
+        return Ok(FileCodeShot::Shot(insert(
+            tx, project_id, &code, &code, None,
+        )?));
+    };
+    if holder.prompt_key.is_none() {
+        return Ok(FileCodeShot::Shot(holder));
+    }
+    if holder.named_by_user {
+        return Ok(FileCodeShot::HeldByNamedShot(holder));
+    }
+    let free = next_free_code(tx, project_id)?;
+    tx.execute(
+        "UPDATE shots SET code = ?1 WHERE id = ?2",
+        params![free, holder.id],
+    )?;
+    log_event(
+        tx,
+        project_id,
+        "shot-recoded",
+        None,
+        Some(holder.id),
+        None,
+        &serde_json::json!({ "from": code, "to": free, "why": "a file name uses the code" }),
+    )?;
+    Ok(FileCodeShot::Shot(insert(
+        tx, project_id, &code, &code, None,
+    )?))
 }
 
 /// The shot grouping takes with this normalized prompt, created (named after the prompt,
@@ -152,9 +242,13 @@ pub fn unsorted_shot(tx: &Transaction<'_>, project_id: i64) -> Result<ShotRow, C
     }
 }
 
-/// The next `SHnnn` code in steps of ten after the highest existing `SH` number.
+/// The next `SHnnn` code in steps of ten after the highest `SH` number that a shot holds
+/// or a file name reserved.
 fn next_free_code(conn: &Connection, project_id: i64) -> Result<String, CatalogError> {
-    let mut stmt = conn.prepare("SELECT code FROM shots WHERE project_id = ?1")?;
+    let mut stmt = conn.prepare(
+        "SELECT code FROM shots WHERE project_id = ?1
+         UNION SELECT code FROM reserved_shot_codes WHERE project_id = ?1",
+    )?;
     let highest = stmt
         .query_map([project_id], |r| r.get::<_, String>(0))?
         .filter_map(Result::ok)

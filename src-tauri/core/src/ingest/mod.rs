@@ -13,7 +13,10 @@ mod watch;
 pub use gate::{Readiness, SettleGate};
 pub use watch::{watch, WatchHandle};
 
-use crate::catalog::shots::{ensure_shot_by_code, ensure_shot_for_prompt, unsorted_shot};
+use crate::catalog::shots::{
+    ensure_shot_for_prompt, reserve_codes, reserved_codes, shot_for_file_code, unsorted_shot,
+    FileCodeShot,
+};
 use crate::catalog::takes::{
     file_by_path, file_by_stamp, files_in_folder, insert_take, put_file, refresh_take, remove_file,
     take_id_by_hash,
@@ -301,6 +304,13 @@ pub fn reconcile_project(
     wait_pending: Duration,
 ) -> Result<ScanReport, IngestError> {
     let folders = crate::catalog::projects::folders(lock(cat).conn(), project_id)?;
+    // Every folder's codes first: a prompt group in one folder must not take a code that a
+    // file in another uses.
+    for folder in &folders {
+        if let Ok(paths) = listed_paths(folder) {
+            reserve_file_codes(cat, folder, &paths, &cfg.names)?;
+        }
+    }
     let mut report = ScanReport::default();
     for folder in &folders {
         match reconcile_folder(cat, folder, cfg, &mut SettleGate::default()) {
@@ -354,10 +364,8 @@ pub fn reconcile_folder(
     if !folder.path.is_dir() {
         return Err(IngestError::FolderMissing(folder.path.clone()));
     }
-    let entries = std::fs::read_dir(&folder.path).map_err(|source| IngestError::ReadDir {
-        path: folder.path.clone(),
-        source,
-    })?;
+    let paths = listed_paths(folder)?;
+    reserve_file_codes(cat, folder, &paths, &cfg.names)?;
     let known: std::collections::HashMap<PathBuf, crate::catalog::FileRow> =
         files_in_folder(lock(cat).conn(), folder.id)?
             .into_iter()
@@ -368,10 +376,6 @@ pub fn reconcile_folder(
         folder,
         batch: Vec::new(),
     };
-    // In name order, so new shots join the shot list in the order of their files (SH010
-    // before SH020) rather than in the filesystem's directory order.
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
     for path in paths {
         let row = Known::Looked(known.get(&path));
         match ingest_path(cat, folder, &path, row, cfg, gate)? {
@@ -393,6 +397,40 @@ pub fn reconcile_folder(
         }
     }
     Ok(report)
+}
+
+/// The folder's entries in name order, so new shots join the shot list in the order of
+/// their files (SH010 before SH020) rather than in the filesystem's directory order.
+fn listed_paths(folder: &WatchedFolder) -> Result<Vec<PathBuf>, IngestError> {
+    let entries = std::fs::read_dir(&folder.path).map_err(|source| IngestError::ReadDir {
+        path: folder.path.clone(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Reserves the shot codes that the names of `paths` use, before any of them is indexed
+/// (see `catalog::shots`); writes only when one is new.
+fn reserve_file_codes(
+    cat: &SharedCatalog,
+    folder: &WatchedFolder,
+    paths: &[PathBuf],
+    names: &NameParser,
+) -> Result<(), IngestError> {
+    let mut codes: Vec<String> = paths
+        .iter()
+        .filter(|p| crate::identify::is_candidate_video(p, &folder.path))
+        .filter_map(|p| names.parse(&p.file_name()?.to_string_lossy()).shot_code)
+        .collect();
+    let mut guard = lock(cat);
+    let known = reserved_codes(guard.conn(), folder.project_id)?;
+    codes.retain(|c| !known.contains(c));
+    if !codes.is_empty() {
+        guard.write(|tx| reserve_codes(tx, folder.project_id, codes.iter().map(String::as_str)))?;
+    }
+    Ok(())
 }
 
 /// Drops the file row at `path` (the file is gone); returns `Missing` when that was the
@@ -689,7 +727,7 @@ fn record(
                 }
             }
             None => {
-                let shot_id = choose_shot(tx, project_id, identity)?;
+                let (shot_id, code_held_by) = choose_shot(tx, project_id, identity)?;
                 let id = insert_take(tx, project_id, shot_id, rec)?;
                 put_file(tx, folder.id, id, rec)?;
                 // A render we requested came back: link it and let it join the request's shot.
@@ -700,6 +738,11 @@ fn record(
                     })?;
                 }
                 let code = crate::catalog::takes::take(tx, id)?.shot_code;
+                let mut detail = serde_json::json!({ "path": path_text });
+                if let Some(held) = code_held_by {
+                    detail["code_held_by"] =
+                        serde_json::json!({ "code": held.code, "name": held.name });
+                }
                 log_event(
                     tx,
                     project_id,
@@ -707,7 +750,7 @@ fn record(
                     Some(id),
                     Some(shot_id),
                     None,
-                    &serde_json::json!({ "path": path_text }),
+                    &detail,
                 )?;
                 events.push(IngestEvent::Added {
                     take: id,
@@ -721,17 +764,22 @@ fn record(
 }
 
 /// Where a new take goes: its shot code; else the shot of its prompt; else `UNSORTED`.
+/// A code held by a prompt group the user renamed is never merged into: the take goes to
+/// `UNSORTED` for the user to place, and that shot is returned to say why.
 fn choose_shot(
     tx: &rusqlite::Transaction<'_>,
     project_id: i64,
     identity: &Identity,
-) -> Result<i64, CatalogError> {
+) -> Result<(i64, Option<crate::catalog::ShotRow>), CatalogError> {
     if let Some(code) = &identity.shot_code {
-        return Ok(ensure_shot_by_code(tx, project_id, code)?.id);
+        return Ok(match shot_for_file_code(tx, project_id, code)? {
+            FileCodeShot::Shot(s) => (s.id, None),
+            FileCodeShot::HeldByNamedShot(held) => (unsorted_shot(tx, project_id)?.id, Some(held)),
+        });
     }
     if let Some(key) = identity.prompt_key.as_deref().filter(|k| !k.is_empty()) {
         let name = shot_name_from_prompt(identity.prompt.as_deref().unwrap_or(key));
-        return Ok(ensure_shot_for_prompt(tx, project_id, key, &name)?.id);
+        return Ok((ensure_shot_for_prompt(tx, project_id, key, &name)?.id, None));
     }
-    Ok(unsorted_shot(tx, project_id)?.id)
+    Ok((unsorted_shot(tx, project_id)?.id, None))
 }

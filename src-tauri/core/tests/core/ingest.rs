@@ -553,3 +553,199 @@ fn a_watched_folder_deleted_and_recreated_is_watched_again_and_its_takes_are_kep
         "the new take was reported live"
     );
 }
+
+const FLY_FISHING: &str = "2026-01-07T01-36-13_fly-fishing-at-dawn.mp4";
+const HARBOR: [&str; 2] = ["SH010_harbor_flash_t1.mp4", "SH010_harbor_flash_t2.mp4"];
+
+/// The shot code of the take at `name`, and that shot's name.
+fn shot_of(lib: &TestLibrary, name: &str) -> (String, String) {
+    let take = lib
+        .take_at(&lib.clips.join(name))
+        .unwrap_or_else(|| panic!("{name} is indexed"));
+    let cat = lib.cat.lock().unwrap();
+    let shot = takeboard_core::catalog::shots::shot(cat.conn(), take.shot_id).unwrap();
+    (shot.code, shot.name)
+}
+
+/// The harbor takes are alone in SH010 and the fly-fishing group has another code.
+fn assert_harbor_and_fly_fishing_are_two_shots(lib: &TestLibrary) {
+    for name in HARBOR {
+        assert_eq!(shot_of(lib, name).0, "SH010", "{name}");
+    }
+    let (fly_code, fly_name) = shot_of(lib, FLY_FISHING);
+    assert_ne!(fly_code, "SH010", "the prompt group took the file's code");
+    assert!(fly_code.starts_with("SH"), "{fly_code}");
+    assert!(
+        fly_name.to_lowercase().starts_with("fly-fishing"),
+        "{fly_name}"
+    );
+    let in_sh010 = lib
+        .takes()
+        .iter()
+        .filter(|t| t.shot_code == "SH010")
+        .count();
+    assert_eq!(in_sh010, HARBOR.len(), "only the harbor takes are in SH010");
+}
+
+fn recode_events(lib: &TestLibrary) -> Vec<serde_json::Value> {
+    let cat = lib.cat.lock().unwrap();
+    let mut stmt = cat
+        .conn()
+        .prepare("SELECT detail_json FROM events WHERE kind = 'shot-recoded' ORDER BY id")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+        .collect();
+    rows
+}
+
+#[test]
+fn a_prompt_group_never_takes_a_code_that_a_file_name_in_the_same_scan_uses() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    for (i, name) in HARBOR.iter().enumerate() {
+        unique_copy(&src, &lib.clips.join(name), 2 + i as u64);
+    }
+    lib.scan();
+    assert_harbor_and_fly_fishing_are_two_shots(&lib);
+    assert!(
+        recode_events(&lib).is_empty(),
+        "reserved up front, nothing moved"
+    );
+}
+
+#[test]
+fn a_prompt_group_in_one_folder_never_takes_a_code_that_a_file_in_another_folder_uses() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    // The prompt folder sorts (and is scanned) first.
+    let downloads = std::fs::canonicalize(lib.dir.path())
+        .unwrap()
+        .join("a-downloads");
+    std::fs::create_dir(&downloads).unwrap();
+    {
+        let mut cat = lib.cat.lock().unwrap();
+        let db = cat.path().to_owned();
+        cat.write(|tx| {
+            takeboard_core::catalog::projects::add_folder(tx, lib.project_id, &downloads, &db)
+        })
+        .unwrap();
+    }
+    unique_copy(&src, &downloads.join(FLY_FISHING), 1);
+    unique_copy(&src, &lib.clips.join(HARBOR[0]), 2);
+    lib.scan();
+    let fly = lib
+        .takes()
+        .into_iter()
+        .find(|t| t.path.starts_with(&downloads))
+        .unwrap();
+    assert_ne!(fly.shot_code, "SH010");
+    assert_eq!(shot_of(&lib, HARBOR[0]).0, "SH010");
+    assert!(recode_events(&lib).is_empty());
+}
+
+#[test]
+fn a_file_code_arriving_after_its_prompt_group_took_it_wins_and_the_group_moves() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    lib.scan();
+    let (before, _) = shot_of(&lib, FLY_FISHING);
+    assert_eq!(before, "SH010", "the first automatic code");
+    let fly_shot = lib.take_at(&lib.clips.join(FLY_FISHING)).unwrap().shot_id;
+    for (i, name) in HARBOR.iter().enumerate() {
+        unique_copy(&src, &lib.clips.join(name), 2 + i as u64);
+    }
+    lib.scan();
+    assert_harbor_and_fly_fishing_are_two_shots(&lib);
+    let fly_take = lib.take_at(&lib.clips.join(FLY_FISHING)).unwrap();
+    assert_eq!(fly_take.shot_id, fly_shot, "the same shot, with a new code");
+    let events = recode_events(&lib);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["from"], "SH010");
+    assert_eq!(events[0]["to"], serde_json::json!(fly_take.shot_code));
+}
+
+#[test]
+fn a_prompt_group_arriving_after_a_file_code_takes_the_next_free_code() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    for (i, name) in HARBOR.iter().enumerate() {
+        unique_copy(&src, &lib.clips.join(name), 2 + i as u64);
+    }
+    lib.scan();
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    lib.scan();
+    assert_harbor_and_fly_fishing_are_two_shots(&lib);
+    assert_eq!(shot_of(&lib, FLY_FISHING).0, "SH020");
+}
+
+#[test]
+fn a_file_code_the_watcher_sees_after_its_prompt_group_took_it_moves_the_group() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    let (watch, _events) = start_watch(&lib);
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    lib.wait_for(WAIT, "the fly-fishing take", |t| t.len() == 1);
+    assert_eq!(shot_of(&lib, FLY_FISHING).0, "SH010");
+    for (i, name) in HARBOR.iter().enumerate() {
+        unique_copy(&src, &lib.clips.join(name), 2 + i as u64);
+    }
+    lib.wait_for(WAIT, "the harbor takes", |t| t.len() == 3);
+    watch.stop();
+    assert_harbor_and_fly_fishing_are_two_shots(&lib);
+    assert_eq!(recode_events(&lib).len(), 1);
+}
+
+#[test]
+fn a_prompt_group_the_watcher_sees_after_a_file_code_never_joins_it() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    let (watch, _events) = start_watch(&lib);
+    for (i, name) in HARBOR.iter().enumerate() {
+        unique_copy(&src, &lib.clips.join(name), 2 + i as u64);
+    }
+    lib.wait_for(WAIT, "the harbor takes", |t| t.len() == 2);
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    lib.wait_for(WAIT, "the fly-fishing take", |t| t.len() == 3);
+    watch.stop();
+    assert_harbor_and_fly_fishing_are_two_shots(&lib);
+    assert!(recode_events(&lib).is_empty());
+}
+
+#[test]
+fn a_renamed_prompt_group_keeps_its_code_and_a_file_with_that_code_is_not_merged_into_it() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
+    lib.scan();
+    lib.cat
+        .lock()
+        .unwrap()
+        .rename_shot(lib.project_id, "SH010", "Dawn on the river")
+        .unwrap();
+    unique_copy(&src, &lib.clips.join(HARBOR[0]), 2);
+    lib.scan();
+    assert_eq!(
+        shot_of(&lib, FLY_FISHING),
+        ("SH010".to_owned(), "Dawn on the river".to_owned()),
+        "the shot the user named is never touched"
+    );
+    assert_eq!(shot_of(&lib, HARBOR[0]).0, "UNSORTED", "not merged into it");
+    assert!(recode_events(&lib).is_empty());
+    let cat = lib.cat.lock().unwrap();
+    let detail: String = cat
+        .conn()
+        .query_row(
+            "SELECT detail_json FROM events WHERE kind = 'take-added' AND detail_json LIKE '%code_held_by%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the take's event says why it is unsorted");
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(detail["code_held_by"]["code"], "SH010");
+    assert_eq!(detail["code_held_by"]["name"], "Dawn on the river");
+}
