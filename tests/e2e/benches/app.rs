@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use takeboard_e2e::procs::{self, find_app, proc_kb, process_tree};
 use takeboard_e2e::webdriver::Session;
 use takeboard_e2e::{
-    app_binary, wait_until, workspace_root, ClipFolder, ClipSpec, E2eError, TauriDriver,
+    app_binary, wait_until, workspace_root, ClipFolder, ClipSpec, E2eError, Picture, TauriDriver,
 };
 
 /// The clips the drift runs play: 720p, 24 fps, 12 s (10 s of sampling never reaches the
@@ -30,6 +30,7 @@ fn playback_clip(name: &str) -> ClipSpec<'_> {
         seconds: 12,
         size: (1280, 720),
         ultrafast: true,
+        picture: Picture::TestPattern,
     }
 }
 /// How long playback is sampled, and how often.

@@ -9,6 +9,7 @@
 //! when `TAKEBOARD_E2E=1` (`make test-e2e` sets it and runs under `xvfb-run -a`); otherwise each
 //! test prints that it was skipped and passes, keeping `cargo test --workspace` hermetic.
 
+pub mod pixels;
 pub mod procs;
 pub mod ui;
 pub mod webdriver;
@@ -308,7 +309,17 @@ pub struct ClipFolder {
     path: PathBuf,
 }
 
-/// One clip to generate: a test pattern with a tone.
+/// What a generated clip's frames show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Picture {
+    /// ffmpeg's moving `testsrc2` pattern.
+    TestPattern,
+    /// Each frame paints its own number in binary: [`pixels::FRAME_BITS`] vertical
+    /// stripes, most significant first, white for 1 and black for 0 (see [`pixels`]).
+    FrameNumber,
+}
+
+/// One clip to generate: a picture with a tone.
 #[derive(Debug, Clone, Copy)]
 pub struct ClipSpec<'a> {
     /// File name inside the folder (its shot code decides the shot).
@@ -321,6 +332,8 @@ pub struct ClipSpec<'a> {
     pub size: (u32, u32),
     /// Encode with x264's `ultrafast` preset (large files, quick to make) for long clips.
     pub ultrafast: bool,
+    /// What the frames show.
+    pub picture: Picture,
 }
 
 impl<'a> ClipSpec<'a> {
@@ -332,6 +345,15 @@ impl<'a> ClipSpec<'a> {
             seconds,
             size: (320, 180),
             ultrafast: false,
+            picture: Picture::TestPattern,
+        }
+    }
+
+    /// A small clip whose frames paint their own number, for reading frames off the screen.
+    pub fn numbered(name: &'a str, rate: &'a str, seconds: u32) -> ClipSpec<'a> {
+        ClipSpec {
+            picture: Picture::FrameNumber,
+            ..ClipSpec::small(name, rate, seconds)
         }
     }
 }
@@ -383,10 +405,18 @@ impl ClipFolder {
         let path = self.path().join(spec.name);
         let part = self.path().join(format!("{}.part", spec.name));
         let (width, height) = spec.size;
-        let pattern = format!(
-            "testsrc2=size={width}x{height}:rate={}:duration={}",
-            spec.rate, spec.seconds
-        );
+        let pattern = match spec.picture {
+            Picture::TestPattern => format!(
+                "testsrc2=size={width}x{height}:rate={}:duration={}",
+                spec.rate, spec.seconds
+            ),
+            Picture::FrameNumber => format!(
+                "color=c=black:size={width}x{height}:rate={}:duration={},{}",
+                spec.rate,
+                spec.seconds,
+                pixels::frame_number_filter()
+            ),
+        };
         let preset = if spec.ultrafast {
             "ultrafast"
         } else {

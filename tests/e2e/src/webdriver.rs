@@ -267,9 +267,9 @@ impl Session {
             .map_err(|err| E2eError::Protocol(format!("{command} failed: {err}")))
     }
 
-    /// Saves a PNG screenshot of the window to `path` (parent folders created), after the
-    /// page has painted its current DOM (two animation frames).
-    pub fn screenshot(&self, path: &Path) -> Result<(), E2eError> {
+    /// A PNG screenshot of the window, taken after the page has painted its current DOM
+    /// (two animation frames).
+    pub fn screenshot_png(&self) -> Result<Vec<u8>, E2eError> {
         self.execute_async(
             "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
             &[],
@@ -284,6 +284,12 @@ impl Session {
         if !png.starts_with(b"\x89PNG") {
             return Err(E2eError::Protocol("screenshot is not a PNG".to_owned()));
         }
+        Ok(png)
+    }
+
+    /// Saves [`Session::screenshot_png`] to `path` (parent folders created).
+    pub fn screenshot(&self, path: &Path) -> Result<(), E2eError> {
+        let png = self.screenshot_png()?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }

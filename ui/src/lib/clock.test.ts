@@ -150,6 +150,16 @@ describe('MasterClock seeking and stepping', () => {
     clock.addPlayer({ id: 2, video: late, fps: 24, frames: 120 });
     expect(shownFrame(late.currentTime, 24, 120)).toBe(30);
   });
+  it('puts a player whose media moved on its own (pipeline priming) back on the clock frame', () => {
+    const { clock, videos, frames } = grid([{ fps: 24, frames: 48 }, { fps: 24, frames: 48 }]);
+    clock.seek(5);
+    videos[1].slip(40 / 24);
+    expect(frames()).toEqual([5, 45]);
+    clock.reseatPlayer(2);
+    expect(frames()).toEqual([5, 5]);
+    expect(videos[1].currentTime).toBeCloseTo(5.5 / 24, 9);
+    expect(videos[0].seeks.length).toBe(2); // added, seek: the other player is left alone
+  });
 });
 
 describe('MasterClock playback', () => {

@@ -160,6 +160,12 @@ export class MasterClock {
     this.seekPlayer(state, this.time.now());
   }
 
+  /** Puts one player back on the clock's frame (after something else moved its media). */
+  reseatPlayer(id: number): void {
+    const state = this.players.get(id);
+    if (state) this.seekPlayer(state, this.time.now());
+  }
+
   /** Last clock frame: where the longest take shows its last frame. */
   get lastFrame(): number {
     let last = 0;

@@ -6,7 +6,8 @@ use serde_json::Value;
 use takeboard_e2e::procs::{find_app, process_tree, pss_kb};
 use takeboard_e2e::webdriver::key;
 use takeboard_e2e::{
-    app_binary, e2e_enabled, ui, wait_until, App, ClipFolder, ClipSpec, E2eError, UI_TIMEOUT,
+    app_binary, e2e_enabled, ui, wait_until, App, ClipFolder, ClipSpec, E2eError, Picture,
+    UI_TIMEOUT,
 };
 
 /// Builds `${mediaBaseUrl}${mediaPath}?t=${mediaToken}` for the first take of the first
@@ -100,6 +101,7 @@ fn stepping_through_shots_lets_the_decoders_of_the_shots_left_behind_go() -> Res
                 seconds: 1,
                 size: (1280, 720),
                 ultrafast: true,
+                picture: Picture::TestPattern,
             })?;
         }
     }
