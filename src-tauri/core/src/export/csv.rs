@@ -87,7 +87,7 @@ fn row(plan: &Plan<'_>, item: &PlanItem<'_>) -> Vec<String> {
                 }
                 .to_owned(),
                 clip.take_id.to_string(),
-                clip.path.to_string_lossy().into_owned(),
+                as_text(&clip.path.to_string_lossy()),
                 clip.origin.to_string(),
                 clip.rate.to_string(),
                 tc(clip.source_in),
@@ -98,7 +98,7 @@ fn row(plan: &Plan<'_>, item: &PlanItem<'_>) -> Vec<String> {
             cells.extend(record);
             cells.extend([
                 as_text(clip.prompt.as_deref().unwrap_or("")),
-                clip.generation_id.clone().unwrap_or_default(),
+                as_text(clip.generation_id.as_deref().unwrap_or("")),
                 clip.credits.map(|c| c.to_string()).unwrap_or_default(),
                 as_text(&notes.join("\n")),
                 format!("{}x{}", clip.width, clip.height),
@@ -108,9 +108,10 @@ fn row(plan: &Plan<'_>, item: &PlanItem<'_>) -> Vec<String> {
     cells
 }
 
-/// Free text that a spreadsheet would take for a formula gets a leading `'`.
+/// Text that a spreadsheet would take for a formula (a leading `=`, `+`, `-`, `@`, TAB or
+/// CR, OWASP's list) gets a leading `'`. Every text cell goes through here.
 fn as_text(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -155,5 +156,7 @@ mod tests {
         assert_eq!(as_text("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(as_text("-dolly in"), "'-dolly in");
         assert_eq!(as_text("a = b"), "a = b");
+        assert_eq!(as_text("\tcalc"), "'\tcalc");
+        assert_eq!(as_text("\r=1"), "'\r=1");
     }
 }

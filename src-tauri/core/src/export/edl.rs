@@ -78,10 +78,17 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<Vec<u8>, ExportError> {
     Ok(text.into_bytes())
 }
 
-/// The text with control characters (line breaks included) turned into spaces, trimmed.
+/// The text with control characters and line breaks (CR, LF, NEL, U+2028, U+2029) turned
+/// into spaces, trimmed: a comment can never start a new EDL event line.
 fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim()
         .to_owned()

@@ -111,13 +111,15 @@ fn write(plan: &Plan<'_>) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Whether XML 1.0 can carry `c` (its `Char` production, minus the C1 controls it
+/// discourages): TAB, LF, CR and everything from U+0020 but U+FFFE and U+FFFF.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (!c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+}
+
 /// Writes `<name>text</name>`, escaped, with characters XML 1.0 cannot carry removed.
 fn leaf(w: &mut Xml, name: &str, text: impl ToString) -> io::Result<()> {
-    let text: String = text
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .collect();
+    let text: String = text.to_string().chars().filter(|&c| xml_char(c)).collect();
     w.create_element(name)
         .write_text_content(BytesText::new(&text))?;
     Ok(())

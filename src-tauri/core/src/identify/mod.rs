@@ -52,6 +52,11 @@ pub struct Identity {
     pub sidecar_error: Option<String>,
 }
 
+/// Whether `id` has the shape of a Luma generation id: a hyphenated UUID.
+pub fn is_luma_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+}
+
 /// Identifies `clip` from its sidecar (see [`sidecar_for`]) and its file name, first match
 /// winning for each field. Never fails: an unreadable or malformed sidecar is reported in
 /// [`Identity::sidecar_error`] and the name is used alone.
@@ -65,6 +70,21 @@ pub fn identify(clip: &Path, names: &NameParser) -> Identity {
         Some(Ok(sidecar)) => (sidecar, None),
         Some(Err(error)) => (Sidecar::default(), Some(error.to_string())),
         None => (Sidecar::default(), None),
+    };
+    // A Luma generation id is a UUID; anything else (a formula, a path, junk) is reported
+    // and never stored, exported or sent.
+    let (generation_id, sidecar_error) = match from_sidecar.generation_id {
+        Some(id) if !is_luma_id(&id) => (
+            None,
+            sidecar_error.or_else(|| {
+                Some(format!(
+                    "sidecar {} has a generation id that is not a Luma id ({:?}); it is not used",
+                    sidecar_path.as_deref().unwrap_or(clip).display(),
+                    id.chars().take(60).collect::<String>()
+                ))
+            }),
+        ),
+        id => (id, sidecar_error),
     };
     let sidecar_generation = from_sidecar
         .generation
@@ -80,7 +100,7 @@ pub fn identify(clip: &Path, names: &NameParser) -> Identity {
             .origin
             .or(from_name.origin)
             .unwrap_or(Origin::Unknown),
-        generation_id: from_sidecar.generation_id,
+        generation_id,
         prompt,
         aspect_ratio: from_sidecar.aspect_ratio,
         resolution: from_sidecar.resolution,

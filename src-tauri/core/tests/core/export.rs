@@ -536,6 +536,78 @@ fn csv_starts_with_a_bom_ends_rows_with_crlf_and_keeps_formulas_as_text() {
 }
 
 #[test]
+fn csv_text_cells_from_ids_prompts_notes_and_paths_are_inert_in_a_spreadsheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = rate("24");
+    let mut timeline = fixture(dir.path(), at);
+    let sh010 = timeline.shots[1].clip.as_mut().unwrap();
+    sh010.generation_id = Some("=HYPERLINK(\"https://evil.example\")".into());
+    sh010.prompt = Some("\tcmd /c calc".into());
+    sh010.notes = vec![(2, "@SUM(1+1)".into())];
+    let back = readback(
+        &export(dir.path(), &timeline, options(ExportFormat::Csv)),
+        at,
+    );
+    let row = &back["clips"][0]["metadata"];
+    assert_eq!(row["Generation"], "'=HYPERLINK(\"https://evil.example\")");
+    assert_eq!(row["Prompt"], "'\tcmd /c calc");
+    assert_eq!(
+        row["Notes"], "00:00:00:02 @SUM(1+1)",
+        "not at the cell's start"
+    );
+    let bytes = render(&timeline, &options(ExportFormat::Csv)).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '@', '\t', '\r']),
+                "a live formula cell {cell:?} in {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fcp7_xml_with_forbidden_characters_and_newlines_in_a_note_still_reads_back_with_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = rate("24");
+    let mut timeline = fixture(dir.path(), at);
+    let sh010 = timeline.shots[1].clip.as_mut().unwrap();
+    sh010.notes = vec![(
+        5,
+        "first line\nsecond \u{FFFE}line\u{FFFF}\u{1}</comment><x>".into(),
+    )];
+    let back = readback(
+        &export(dir.path(), &timeline, options(ExportFormat::Fcp7Xml)),
+        at,
+    );
+    let note = &back["clips"][0]["markers"][1];
+    assert_eq!(note["comment"], "first line\nsecond line</comment><x>");
+    assert_eq!(note["frame"], 5.0);
+}
+
+#[test]
+fn edl_comments_stay_one_line_whatever_line_breaks_a_name_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = rate("24");
+    let mut timeline = fixture(dir.path(), at);
+    timeline.shots[1].name = "one\u{2028}two\u{2029}three\r\n004  AX V C 00:00:00:00".into();
+    let path = export(dir.path(), &timeline, options(ExportFormat::Edl));
+    let back = readback(&path, at);
+    assert_eq!(
+        back["clips"].as_array().unwrap().len(),
+        3,
+        "no injected event"
+    );
+    let comments = &back["clips"][0]["metadata"]["cmx_3600"]["comments"];
+    assert_eq!(
+        comments[0],
+        "TAKEBOARD SHOT: SH010 one two three  004  AX V C 00:00:00:00"
+    );
+}
+
+#[test]
 fn placeholders_can_become_gaps_of_their_length_or_be_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let at = rate("25");

@@ -1040,3 +1040,29 @@ fn a_clip_with_a_non_utf8_name_and_its_sidecar_are_identified() {
     assert_eq!(identity.shot_code.as_deref(), Some("SH050"));
     assert_eq!(identity.take_number, Some(2));
 }
+
+#[test]
+fn a_sidecar_id_that_is_not_a_luma_id_is_reported_and_never_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_in(dir.path(), "SH010_flash_t1.mp4");
+    let mut generation: serde_json::Value =
+        serde_json::from_slice(&fs::read(fixture("flash.json")).unwrap()).unwrap();
+    generation["id"] = json!("=HYPERLINK(\"https://evil.example\",\"click\")");
+    generation["request"]["prompt"] = json!("\tcmd /c calc");
+    fs::write(
+        dir.path().join("SH010_flash_t1.mp4.json"),
+        generation.to_string(),
+    )
+    .unwrap();
+    let id = identify(&clip, &default_names());
+    assert_eq!(id.generation_id, None, "the bad id is not used");
+    let error = id.sidecar_error.expect("the take says why");
+    assert!(error.contains("not a Luma id"), "{error}");
+    assert!(error.contains("HYPERLINK"), "names what it found: {error}");
+    assert_eq!(
+        id.origin,
+        Origin::Flash,
+        "the rest of the sidecar is still read"
+    );
+    assert_eq!(id.prompt.as_deref(), Some("\tcmd /c calc"));
+}
