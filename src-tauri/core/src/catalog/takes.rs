@@ -433,6 +433,25 @@ pub fn present_path(conn: &Connection, take_id: i64) -> Result<Option<PathBuf>, 
         .map(PathBuf::from))
 }
 
+/// Deletes a take (and its decisions) unless something refers to it: a note, or a render
+/// request it is the source or the result of. Returns whether it was deleted. Nothing the
+/// user wrote is ever cascaded away, and a request never loses its take.
+pub fn drop_unused_take(tx: &Transaction<'_>, take_id: i64) -> Result<bool, CatalogError> {
+    let referenced: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM take_notes WHERE take_id = ?1)
+             OR EXISTS (SELECT 1 FROM render_requests
+                        WHERE source_take_id = ?1 OR result_take_id = ?1)",
+        [take_id],
+        |r| r.get(0),
+    )?;
+    if referenced {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM take_decisions WHERE take_id = ?1", [take_id])?;
+    tx.execute("DELETE FROM takes WHERE id = ?1", [take_id])?;
+    Ok(true)
+}
+
 /// The path as stored: paths are UTF-8 text in the catalog.
 pub fn path_text(path: &std::path::Path) -> Result<&str, CatalogError> {
     path.to_str()

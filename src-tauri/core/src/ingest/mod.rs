@@ -179,6 +179,13 @@ impl ScanReport {
         self.events.push(event);
     }
 
+    fn displaced(&mut self, note: FileNote, events: Vec<IngestEvent>) {
+        self.skipped.push(note);
+        for e in events {
+            self.record(e);
+        }
+    }
+
     fn merge(&mut self, other: ScanReport) {
         self.unchanged += other.unchanged;
         self.errors.extend(other.errors);
@@ -289,6 +296,9 @@ enum PathOutcome {
     Unchanged,
     Pending,
     Skipped(FileNote),
+    /// Something that is not read (a symlink, a FIFO) took a known file's place: that
+    /// file's row is gone, with these events.
+    Displaced(FileNote, Vec<IngestEvent>),
     Ignored,
     Gone,
 }
@@ -345,6 +355,7 @@ pub fn reconcile_project(
                 }
                 PathOutcome::Pending => report.pending.push(path),
                 PathOutcome::Skipped(n) => report.skipped.push(n),
+                PathOutcome::Displaced(n, events) => report.displaced(n, events),
                 PathOutcome::Unchanged | PathOutcome::Ignored | PathOutcome::Gone => {}
             }
         }
@@ -383,6 +394,7 @@ pub fn reconcile_folder(
             PathOutcome::Unchanged => report.unchanged += 1,
             PathOutcome::Pending => report.pending.push(path),
             PathOutcome::Skipped(note) => report.skipped.push(note),
+            PathOutcome::Displaced(note, events) => report.displaced(note, events),
             PathOutcome::Ignored | PathOutcome::Gone => {}
         }
     }
@@ -391,7 +403,7 @@ pub fn reconcile_folder(
     let known = files_in_folder(lock(cat).conn(), folder.id)?;
     for file in known {
         if std::fs::symlink_metadata(&file.path).is_err() {
-            for e in forget_path(cat, folder, &file.path)? {
+            for e in forget_path(cat, folder, &file.path, None)? {
                 report.record(e);
             }
         }
@@ -439,6 +451,7 @@ fn forget_path(
     cat: &SharedCatalog,
     folder: &WatchedFolder,
     path: &Path,
+    why: Option<&str>,
 ) -> Result<Vec<IngestEvent>, IngestError> {
     let Some(text) = path.to_str() else {
         return Ok(vec![]);
@@ -461,7 +474,10 @@ fn forget_path(
                 Some(t.id),
                 Some(t.shot_id),
                 None,
-                &serde_json::json!({ "path": text }),
+                &match why {
+                    Some(why) => serde_json::json!({ "path": text, "why": why }),
+                    None => serde_json::json!({ "path": text }),
+                },
             )?;
             Ok(vec![IngestEvent::Missing {
                 take: t.id,
@@ -494,21 +510,31 @@ fn ingest_path(
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(PathOutcome::Gone);
     };
-    if meta.file_type().is_symlink() {
-        return Ok(PathOutcome::Skipped(FileNote {
-            path: path.to_owned(),
-            reason: "symbolic link: not followed (Takeboard only indexes files inside the watched folder)".into(),
-        }));
-    }
-    if meta.is_dir() {
+    let refused = if meta.file_type().is_symlink() {
+        Some("symbolic link: not followed (Takeboard only indexes files inside the watched folder)")
+    } else if meta.is_dir() {
         return Ok(PathOutcome::Ignored);
-    }
-    if !meta.is_file() {
+    } else if !meta.is_file() {
         // Opening a named pipe would block the scan until something writes to it.
-        return Ok(PathOutcome::Skipped(FileNote {
+        Some("not a regular file (a named pipe, socket or device): not read")
+    } else {
+        None
+    };
+    if let Some(reason) = refused {
+        let note = FileNote {
             path: path.to_owned(),
-            reason: "not a regular file (a named pipe, socket or device): not read".into(),
-        }));
+            reason: reason.into(),
+        };
+        // Put over a file we knew: that take's bytes are no longer here.
+        let events = match known {
+            Known::Looked(None) => Vec::new(),
+            _ => forget_path(cat, folder, path, Some(reason))?,
+        };
+        return Ok(if events.is_empty() {
+            PathOutcome::Skipped(note)
+        } else {
+            PathOutcome::Displaced(note, events)
+        });
     }
     let Some(text) = path.to_str() else {
         return Ok(PathOutcome::Skipped(FileNote {
@@ -674,10 +700,11 @@ fn record(
                 // "missing" ghost.
                 let undecided =
                     prior.status == crate::domain::TakeStatus::Unreviewed && !prior.is_final;
-                if gone && (prior.content_hash.is_none() || (prior.error.is_some() && undecided)) {
-                    tx.execute("DELETE FROM take_decisions WHERE take_id = ?1", [prior.id])?;
-                    tx.execute("DELETE FROM takes WHERE id = ?1", [prior.id])?;
-                } else if gone {
+                // One that has notes or is a render request's source or result is kept.
+                let ghost = prior.content_hash.is_none() || (prior.error.is_some() && undecided);
+                let dropped =
+                    gone && ghost && crate::catalog::takes::drop_unused_take(tx, prior.id)?;
+                if gone && !dropped {
                     events.push(IngestEvent::Missing {
                         take: prior.id,
                         shot: prior.shot_code,

@@ -248,7 +248,11 @@ fn step(
         PathOutcome::Pending => Ok(None),
         PathOutcome::Gone => {
             gate.forget(path);
-            forget_path(cat, folder, path).map(Some)
+            forget_path(cat, folder, path, None).map(Some)
+        }
+        PathOutcome::Displaced(_, events) => {
+            gate.forget(path);
+            Ok(Some(events))
         }
         PathOutcome::Unchanged | PathOutcome::Skipped(_) | PathOutcome::Ignored => {
             gate.forget(path);

@@ -749,3 +749,168 @@ fn a_renamed_prompt_group_keeps_its_code_and_a_file_with_that_code_is_not_merged
     assert_eq!(detail["code_held_by"]["code"], "SH010");
     assert_eq!(detail["code_held_by"]["name"], "Dawn on the river");
 }
+
+/// Writes bytes that are not a video as `name`, finished an hour ago.
+fn add_unreadable_clip(lib: &TestLibrary, name: &str) -> std::path::PathBuf {
+    let path = lib.clips.join(name);
+    std::fs::write(&path, b"this was never a video").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    path
+}
+
+#[test]
+fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goes_on() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    unique_copy(&src, &lib.clips.join("SH020_flash_t1.mp4"), 1);
+    let broken = add_unreadable_clip(&lib, "SH010_std.mp4");
+    lib.scan();
+    let result = lib.take_at(&broken).expect("the damaged file is a take");
+    assert!(result.error.is_some());
+    let source = lib.take_at(&lib.clips.join("SH020_flash_t1.mp4")).unwrap();
+    let request = {
+        let mut cat = lib.cat.lock().unwrap();
+        let approval =
+            takeboard_core::review::approve(&mut cat, source.id, Default::default()).unwrap();
+        let request = approval.request.unwrap().id;
+        // The render that came back is the damaged file (a download that broke).
+        cat.conn()
+            .execute(
+                "UPDATE render_requests SET result_take_id = ?1 WHERE id = ?2",
+                [result.id, request],
+            )
+            .unwrap();
+        request
+    };
+    unique_copy(&src, &broken, 2);
+    unique_copy(&src, &lib.clips.join("SH030_flash_t1.mp4"), 3);
+    let report = ingest::reconcile_project(
+        &lib.cat,
+        lib.project_id,
+        &fast_config(),
+        Duration::from_secs(10),
+    )
+    .expect("the reconcile is Ok");
+    assert!(report.errors.is_empty(), "{report:?}");
+    assert!(
+        lib.take_at(&lib.clips.join("SH030_flash_t1.mp4")).is_some(),
+        "later files are indexed"
+    );
+    let now = lib
+        .takes()
+        .into_iter()
+        .find(|t| t.path == broken && t.presence == Presence::Present)
+        .expect("the new content is indexed");
+    assert_ne!(now.id, result.id);
+    assert!(now.error.is_none(), "{:?}", now.error);
+    let kept = lib.takes().into_iter().find(|t| t.id == result.id);
+    assert_eq!(
+        kept.map(|t| t.presence),
+        Some(Presence::Missing),
+        "the request's result is kept"
+    );
+    let cat = lib.cat.lock().unwrap();
+    let linked: i64 = cat
+        .conn()
+        .query_row(
+            "SELECT result_take_id FROM render_requests WHERE id = ?1",
+            [request],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, result.id);
+}
+
+#[test]
+fn a_note_on_a_damaged_take_survives_when_its_file_is_replaced() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    let broken = add_unreadable_clip(&lib, "SH010_flash_t1.mp4");
+    lib.scan();
+    let damaged = lib.take_at(&broken).unwrap();
+    {
+        let mut cat = lib.cat.lock().unwrap();
+        takeboard_core::review::add_note(&mut cat, damaged.id, 0, "ask Luma for this one again")
+            .unwrap();
+    }
+    unique_copy(&src, &broken, 1);
+    lib.scan();
+    let cat = lib.cat.lock().unwrap();
+    let notes: Vec<String> = cat
+        .conn()
+        .prepare("SELECT text FROM take_notes WHERE take_id = ?1")
+        .unwrap()
+        .query_map([damaged.id], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(notes, ["ask Luma for this one again"]);
+}
+
+#[test]
+fn a_symlink_put_over_a_known_file_marks_its_take_missing_with_the_reason() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    let clip = lib.clips.join("SH010_flash_t1.mp4");
+    unique_copy(&src, &clip, 1);
+    lib.scan();
+    let take = lib.take_at(&clip).unwrap();
+    std::fs::remove_file(&clip).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &clip).unwrap();
+    let report = lib.scan();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|n| n.path == clip && n.reason.contains("symbolic link")),
+        "{report:?}"
+    );
+    let now = lib.takes().into_iter().find(|t| t.id == take.id).unwrap();
+    assert_eq!(
+        now.presence,
+        Presence::Missing,
+        "not present through a link"
+    );
+    let cat = lib.cat.lock().unwrap();
+    let why: String = cat
+        .conn()
+        .query_row(
+            "SELECT json_extract(detail_json, '$.why') FROM events WHERE kind = 'take-missing' AND take_id = ?1",
+            [take.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(why.contains("symbolic link"), "{why}");
+}
+
+#[test]
+fn a_fifo_put_over_a_known_file_marks_its_take_missing_without_blocking_the_watcher() {
+    let lib = TestLibrary::new();
+    let src = source_clip(&lib, "src.mp4");
+    let clip = lib.clips.join("SH010_flash_t1.mp4");
+    unique_copy(&src, &clip, 1);
+    let (watch, _events) = start_watch(&lib);
+    lib.wait_for(WAIT, "the take", |t| t.len() == 1);
+    let fifo = lib.clips.join(".swap");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::rename(&fifo, &clip).unwrap();
+    unique_copy(&src, &lib.clips.join("SH020_flash_t1.mp4"), 2);
+    let takes = lib.wait_for(WAIT, "the FIFO judged and the next file indexed", |t| {
+        t.len() == 2
+            && t.iter()
+                .any(|t| t.path == clip && t.presence == Presence::Missing)
+    });
+    watch.stop();
+    assert!(takes
+        .iter()
+        .any(|t| t.shot_code == "SH020" && t.presence == Presence::Present));
+}
