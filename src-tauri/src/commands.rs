@@ -363,14 +363,12 @@ pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsDto, IpcError>
     let project = state.require_project()?;
     state.with_catalog(|cat| {
         let current = settings::load_settings(cat.conn(), project)?;
-        Ok(SettingsDto::new(
-            &current,
-            key::saved_key(cat.path()).is_some(),
-        ))
+        Ok(SettingsDto::new(&current, key::user_saved_key().is_some()))
     })
 }
 
-/// Saves the project's settings and, when given, the provider API key.
+/// Saves the project's settings and, when given, the provider API key (an empty one
+/// removes the saved key).
 #[tauri::command(async)]
 pub fn save_settings(
     state: State<'_, AppState>,
@@ -381,18 +379,15 @@ pub fn save_settings(
     state.with_catalog(|cat| {
         let updated = settings.apply_to(settings::load_settings(cat.conn(), project)?)?;
         cat.write(|tx| settings::save_settings(tx, project, &updated))?;
-        if let Some(api_key) = api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            key::save_key(cat.path(), api_key).map_err(|e| {
+        if let Some(api_key) = api_key.as_deref() {
+            state.key_store()?.save_key(api_key).map_err(|e| {
                 IpcError::new(
                     ErrorCode::Io,
                     format!("the API key could not be saved: {e}"),
                 )
             })?;
         }
-        Ok(SettingsDto::new(
-            &updated,
-            key::saved_key(cat.path()).is_some(),
-        ))
+        Ok(SettingsDto::new(&updated, key::user_saved_key().is_some()))
     })
 }
 

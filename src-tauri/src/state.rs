@@ -183,7 +183,7 @@ impl AppState {
     /// API key is set.
     pub fn submit(&self, scope: SubmitScope) -> Result<PassReport, IpcError> {
         let mut catalog = self.shared_catalog()?;
-        let saved = key::saved_key(&self.library_path);
+        let saved = key::user_saved_key();
         let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
             IpcError::new(
                 ErrorCode::Provider,
@@ -192,6 +192,16 @@ impl AppState {
         })?;
         let mut outbox = lock(&self.outbox);
         Ok(outbox.run_pass(&mut catalog, &client, &scope)?)
+    }
+
+    /// The user's saved API key store; refused with `io` when there is no config dir.
+    pub fn key_store(&self) -> Result<key::KeyStore, IpcError> {
+        key::KeyStore::user().ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::Io,
+                "no config folder to keep the API key in: set XDG_CONFIG_HOME or HOME",
+            )
+        })
     }
 
     /// The shared catalog, for the core functions that lock it themselves (ingest, outbox).

@@ -348,7 +348,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Submit { only } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
             let client =
-                LumaClient::from_env(key::saved_key(cat.path()).as_deref()).ok_or_else(|| {
+                LumaClient::from_env(key::user_saved_key().as_deref()).ok_or_else(|| {
                     Failure(
                         "no Luma API key: set LUMA_API_KEY or save a key in the app's settings"
                             .into(),

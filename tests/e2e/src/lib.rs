@@ -251,7 +251,11 @@ impl App {
     pub fn launch_with_env(folder: &Path, env: &[(&str, String)]) -> Result<App, E2eError> {
         let work = tempfile::tempdir()?;
         let library = work.path().join("library.db");
-        let driver = TauriDriver::start_with_env(work.path(), env)?;
+        // The app keeps a saved API key in the user's config dir: this app's is its own.
+        let config = work.path().join("config");
+        let mut env = env.to_vec();
+        env.push(("XDG_CONFIG_HOME", config.display().to_string()));
+        let driver = TauriDriver::start_with_env(work.path(), &env)?;
         let session = driver.launch(
             &app_binary()?,
             &[

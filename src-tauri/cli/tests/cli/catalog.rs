@@ -125,6 +125,68 @@ fn a_library_from_a_newer_version_is_refused_and_left_untouched() {
 }
 
 #[test]
+fn a_damaged_library_is_refused_with_a_clear_message_and_left_byte_identical() {
+    let env = Env::new();
+    for t in 1..=30 {
+        clip(
+            &env.clips,
+            &format!("SH{:03}_t{t}.mp4", t * 10),
+            "24",
+            false,
+        );
+    }
+    env.json(&["scan", env.clips.to_str().unwrap()]);
+    {
+        // Back to a rollback journal: opening it would switch to WAL and write the header.
+        let conn = rusqlite_setup(&env.db);
+        conn.execute_batch("PRAGMA journal_mode = DELETE;").unwrap();
+    }
+    let mut bytes = std::fs::read(&env.db).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 8 * page, "a library of several pages");
+    // Garbage over the middle of the file, the header (page 1) intact.
+    for b in &mut bytes[3 * page + 8..6 * page] {
+        *b = 0xA5;
+    }
+    std::fs::write(&env.db, &bytes).unwrap();
+    let err = env.fail(&["shots", "--json"]);
+    assert!(err.contains("damaged or not a Takeboard library"), "{err}");
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        bytes,
+        "the damaged library is not modified"
+    );
+    assert!(
+        !env.db.with_extension("db-wal").exists(),
+        "no WAL file created"
+    );
+}
+
+#[test]
+fn two_processes_creating_one_new_library_at_once_both_succeed() {
+    let env = Env::new();
+    for round in 0..20 {
+        let db = env.dir.path().join(format!("new-{round}.db"));
+        let start = |_| {
+            env.command_on(&db, &["scan", env.clips.to_str().unwrap()])
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let children: Vec<_> = (0..2).map(start).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+#[test]
 fn a_library_locked_by_another_process_gives_a_clear_error_after_the_busy_timeout() {
     let env = Env::new();
     clip(&env.clips, "SH010_a.mp4", "24", false);

@@ -51,11 +51,18 @@ impl Env {
 
     /// The CLI command with `--library` and a zero settle window, not yet run.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_on(&self.db, args)
+    }
+
+    /// [`Env::command`] on the library at `db`.
+    pub fn command_on(&self, db: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"));
         cmd.arg("--library")
-            .arg(&self.db)
+            .arg(db)
             .args(args)
-            .env("TAKEBOARD_SETTLE_MS", "0");
+            .env("TAKEBOARD_SETTLE_MS", "0")
+            // A saved API key lives in the user's config dir: never the real one here.
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"));
         cmd
     }
 

@@ -14,23 +14,58 @@ pub use shots::ShotRow;
 pub use takes::{FileRow, TakeRecord, TakeRow};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+/// The schema steps, in order: step `n` (1-based) brings a library from version `n - 1`
+/// to `n`. The only list of versions: [`SCHEMA_VERSION`] is its length.
+const SCHEMA_STEPS: [&str; 3] = [
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
+
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = SCHEMA_STEPS.len() as i64;
 
 /// How long a writer waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("schema_v1.sql")),
-        M::up(include_str!("schema_v2.sql")),
-        M::up(include_str!("schema_v3.sql")),
-    ])
+/// Runs `step` again while SQLite answers busy without waiting, up to [`BUSY_TIMEOUT`].
+/// Switching a new database to WAL while another process does the same, or opening a WAL
+/// another process is recovering, is refused at once rather than through the busy handler.
+fn while_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match step() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one `BEGIN IMMEDIATE` transaction: the
+/// version is read under the write lock, so two processes opening a new library at once
+/// both succeed (the second finds the work done) and a crash leaves the old version whole.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(found).unwrap_or(0);
+    for step in SCHEMA_STEPS.iter().skip(done) {
+        tx.execute_batch(step)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    tx.commit()
 }
 
 /// Everything that can go wrong in the catalog.
@@ -147,17 +182,8 @@ impl Catalog {
                 known: SCHEMA_VERSION,
             });
         }
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(sql)?;
-        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-            return Err(CatalogError::Open {
-                path: path.to_owned(),
-                detail: format!("could not switch to WAL (journal mode stays {mode})"),
-            });
-        }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(sql)?;
+        // A damaged library is refused before anything writes to it (the switch to WAL
+        // rewrites its header), so it stays byte for byte what it was.
         let check: String = conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
             .map_err(sql)?;
@@ -167,15 +193,18 @@ impl Catalog {
                 detail: check,
             });
         }
-        migrations().to_latest(&mut conn).map_err(|e| match e {
-            rusqlite_migration::Error::RusqliteError { err, .. } => {
-                CatalogError::from_sqlite(path, err)
-            }
-            other => CatalogError::Open {
+        let mode: String =
+            while_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
+                .map_err(sql)?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(CatalogError::Open {
                 path: path.to_owned(),
-                detail: other.to_string(),
-            },
-        })?;
+                detail: format!("could not switch to WAL (journal mode stays {mode})"),
+            });
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(sql)?;
+        while_busy(|| migrate(&mut conn)).map_err(sql)?;
         Ok(Catalog {
             conn,
             path: path.to_owned(),
@@ -295,7 +324,22 @@ pub fn log_event(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn migrations_are_valid() {
-        super::migrations().validate().expect("migrations validate");
+    fn every_schema_step_applies_in_order_to_an_empty_database() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        super::migrate(&mut conn).expect("the steps apply");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, super::SCHEMA_VERSION);
+        super::migrate(&mut conn).expect("a second run finds the work done");
+        let fk: Vec<String> = conn
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(fk.is_empty(), "{fk:?}");
     }
 }

@@ -118,7 +118,9 @@ pub fn add_folder(
     let text = path
         .to_str()
         .ok_or_else(|| CatalogError::Invalid(format!("{} is not valid UTF-8", path.display())))?;
-    if library.starts_with(path) {
+    // Compared canonically: `..`, symlinked folders and the library's own link resolved.
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    if canonical(library).starts_with(canonical(path)) {
         return Err(CatalogError::Invalid(format!(
             "the library {} is inside the folder {}; keep the library outside watched folders (use --library)",
             library.display(),

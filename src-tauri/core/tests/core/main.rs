@@ -4,6 +4,7 @@ mod export;
 mod hash;
 mod identify;
 mod ingest;
+mod key;
 mod luma;
 mod media_server;
 mod probe;
