@@ -1,5 +1,6 @@
 //! Launching the app on the demo project (`--library L --folder F`): the window comes up,
-//! IPC answers, every shot is listed in order with its take count.
+//! IPC answers, every shot is listed in order with its take count, and the page runs under
+//! a CSP that refuses inline styles while the app's own stylesheet applies.
 
 use serde_json::Value;
 use takeboard_e2e::ui::{self, ShotRow};
@@ -59,5 +60,38 @@ fn the_demo_project_lists_every_shot_with_its_take_count() -> Result<(), E2eErro
         },
     )
     .map_err(|e| app.with_log(E2eError::Setup(format!("{e}\nshot list: {seen:#?}"))))?;
+
+    let csp = session.execute_async(CSP_PROBE, &[])?;
+    assert_eq!(
+        csp["injected"], "",
+        "an injected <style> must not apply: {csp}"
+    );
+    assert!(
+        csp["violations"].as_array().is_some_and(|v| v
+            .iter()
+            .any(|d| d.as_str().is_some_and(|d| d.starts_with("style-src")))),
+        "the refusal is a style-src violation: {csp}"
+    );
+    assert_eq!(
+        csp["ownStyles"], "5px",
+        "the app's stylesheet applies: {csp}"
+    );
     app.close()
 }
+
+/// Injects an inline `<style>` and reports whether it applied, the CSP violations seen,
+/// and a property the app's own stylesheet sets (a shot row's padding).
+const CSP_PROBE: &str = r#"
+const done = arguments[0];
+const violations = [];
+document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+const style = document.createElement('style');
+style.textContent = ':root { --csp-probe: injected; }';
+document.head.append(style);
+const row = document.querySelector('[data-shot-id]');
+requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done({
+  injected: getComputedStyle(document.documentElement).getPropertyValue('--csp-probe').trim(),
+  violations,
+  ownStyles: row ? getComputedStyle(row).paddingTop : null,
+}), 50)));
+"#;
