@@ -24,12 +24,13 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev \
   gstreamer1.0-libav ffmpeg python3-venv file
 
 .PHONY: help deps system-deps tauri-driver ui-deps py-deps ui app cli run demo test \
-        test-rust test-ui test-e2e lint bindings bench package clean
+        test-rust test-ui test-e2e screenshots lint bindings bench package clean
 
 help:
 	@echo "make run      build and launch Takeboard on a demo library (generated on first use)"
 	@echo "make test     every test: Rust, UI, end-to-end against the real app under Xvfb"
 	@echo "make bench    benchmarks (prints a table)"
+	@echo "make screenshots  the README's screenshots, into docs/screenshots/"
 	@echo "make package  build the .deb"
 
 deps: system-deps tauri-driver ui-deps py-deps
@@ -103,6 +104,11 @@ test-ui: ui-deps
 test-e2e: app tauri-driver py-deps
 	TAKEBOARD_E2E=1 TAKEBOARD_PYTHON=$(PYTHON) PATH="$$HOME/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) test -p takeboard-e2e -- --test-threads=1
+
+# The README's pictures: the screenshot test, writing into docs/screenshots/.
+screenshots: app tauri-driver
+	TAKEBOARD_E2E=1 TAKEBOARD_SCREENSHOTS=docs PATH="$$HOME/.cargo/bin:$$PATH" \
+	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) test -p takeboard-e2e -- --test-threads=1 screenshots::
 
 test: deps lint bindings test-rust test-ui test-e2e
 	@echo "make test: all suites passed"

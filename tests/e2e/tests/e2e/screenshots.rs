@@ -1,5 +1,6 @@
-//! Screenshots of the main views on the demo project, written to `docs/screenshots/` (linked
-//! from the README): the shot list with a paused and a playing compare grid of four takes,
+//! Screenshots of the main views on the demo project, written to `target/screenshots/`, or
+//! to `docs/screenshots/` (linked from the README) when `TAKEBOARD_SCREENSHOTS=docs`, as
+//! `make screenshots` sets it, so `make test` leaves the tree clean: the shot list with a paused and a playing compare grid of four takes,
 //! the render queue, the export dialog and the help overlay. Each view is checked to be in
 //! the state shown before its picture is taken; the pictures also catch a blank WebView
 //! (see reference/tauri-linux.md on screenshots hanging under some WebKit settings).
@@ -12,7 +13,11 @@ use takeboard_e2e::{
 };
 
 fn shot(name: &str) -> PathBuf {
-    workspace_root().join("docs/screenshots").join(name)
+    let folder = match std::env::var("TAKEBOARD_SCREENSHOTS").as_deref() {
+        Ok("docs") => "docs/screenshots",
+        _ => "target/screenshots",
+    };
+    workspace_root().join(folder).join(name)
 }
 
 #[test]
