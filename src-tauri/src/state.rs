@@ -9,7 +9,7 @@ use std::time::Duration;
 use takeboard_core::catalog::{default_library_path, lock_shared, projects, takes, Catalog};
 use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
-use takeboard_core::media_server::{MediaServer, MediaServerError};
+use takeboard_core::media_server::{MediaServer, MediaServerError, ServedFile};
 use takeboard_core::render::key;
 use takeboard_core::render::luma::LumaClient;
 use takeboard_core::render::outbox::{self, Limits, Outbox, PassReport, SubmitScope, SystemClock};
@@ -78,6 +78,8 @@ pub struct AppState {
     catalog: Result<SharedCatalog, IpcError>,
     project: Mutex<Option<ProjectId>>,
     watcher: Mutex<Option<WatchHandle>>,
+    /// How the media server asks the current watcher to look at a stale file again.
+    look_again: Arc<Mutex<Option<ingest::LookAgain>>>,
     /// The render submitter: it owns the create-rate window, so one lives per process.
     outbox: Mutex<Outbox<SystemClock>>,
     media: MediaServer,
@@ -104,15 +106,26 @@ impl AppState {
             }
         });
         let resolver_catalog = catalog.as_ref().ok().cloned();
-        let media = MediaServer::start(Arc::new(move |take_id| {
-            let catalog = lock_shared(resolver_catalog.as_ref()?);
-            takes::present_path(catalog.conn(), take_id).ok().flatten()
-        }))?;
+        let look_again: Arc<Mutex<Option<ingest::LookAgain>>> = Arc::default();
+        let stale_looker = Arc::clone(&look_again);
+        let media = MediaServer::start(
+            Arc::new(move |take_id| {
+                let catalog = lock_shared(resolver_catalog.as_ref()?);
+                let (path, stamp) = takes::present_file(catalog.conn(), take_id).ok()??;
+                Some(ServedFile { path, stamp })
+            }),
+            Arc::new(move |_take_id, path| {
+                if let Some(looker) = lock(&stale_looker).as_ref() {
+                    looker.path(path);
+                }
+            }),
+        )?;
         Ok(AppState {
             library_path: library_path.to_owned(),
             catalog,
             project: Mutex::new(only_project),
             watcher: Mutex::new(None),
+            look_again,
             outbox: Mutex::new(Outbox::new(Limits::default(), SystemClock)),
             media,
         })
@@ -164,6 +177,7 @@ impl AppState {
             )
             .map_err(IpcError::from)?,
         );
+        *lock(&self.look_again) = watcher.as_ref().map(WatchHandle::look_again);
         *lock(&self.project) = Some(project);
         Ok(())
     }

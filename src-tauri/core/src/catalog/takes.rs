@@ -421,16 +421,27 @@ pub fn remove_file(tx: &Transaction<'_>, file: &FileRow) -> Result<bool, Catalog
     }
 }
 
-/// The path of a present file holding this take (what the media server serves).
-pub fn present_path(conn: &Connection, take_id: i64) -> Result<Option<PathBuf>, CatalogError> {
-    Ok(conn
+/// The file a present take is served from (its first file) and that file's stamp as
+/// indexed, for the media server to check it serves exactly those bytes.
+pub fn present_file(
+    conn: &Connection,
+    take_id: i64,
+) -> Result<Option<(PathBuf, crate::hash::FileStamp)>, CatalogError> {
+    let file = conn
         .query_row(
-            "SELECT path FROM files WHERE take_id = ?1 ORDER BY id LIMIT 1",
+            &format!("{FILE_SELECT} WHERE f.take_id = ?1 ORDER BY f.id LIMIT 1"),
             [take_id],
-            |r| r.get::<_, String>(0),
+            file_from_row,
         )
-        .optional()?
-        .map(PathBuf::from))
+        .optional()?;
+    Ok(file.map(|f| {
+        let stamp = crate::hash::FileStamp {
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+            inode: f.inode,
+        };
+        (f.path, stamp)
+    }))
 }
 
 /// Deletes a take (and its decisions) unless something refers to it: a note, or a render

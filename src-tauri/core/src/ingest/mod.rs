@@ -11,7 +11,7 @@ mod gate;
 mod watch;
 
 pub use gate::{Readiness, SettleGate};
-pub use watch::{watch, WatchHandle};
+pub use watch::{watch, LookAgain, WatchHandle};
 
 use crate::catalog::shots::{
     ensure_shot_for_prompt, reserve_codes, reserved_codes, shot_for_file_code, unsorted_shot,

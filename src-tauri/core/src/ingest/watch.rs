@@ -25,7 +25,21 @@ use std::time::{Duration, Instant};
 
 enum Message {
     Fs(notify::Result<notify::Event>),
+    /// Someone found a file that is not what was indexed (the media server): look again.
+    Look(PathBuf),
     Stop,
+}
+
+/// Asks a running watcher to look at a path again; cheap to clone, harmless once the
+/// watcher stopped.
+#[derive(Clone)]
+pub struct LookAgain(Sender<Message>);
+
+impl LookAgain {
+    /// Queues `path` for a fresh look (stat, hash, probe) by the watcher.
+    pub fn path(&self, path: &std::path::Path) {
+        let _ = self.0.send(Message::Look(path.to_owned()));
+    }
 }
 
 /// A running watcher. Dropping it stops the thread and waits for it.
@@ -40,6 +54,11 @@ impl WatchHandle {
     /// one, the periodic ones and those asked for by lost events or a returning folder).
     pub fn full_passes(&self) -> u64 {
         self.full_passes.load(Ordering::Relaxed)
+    }
+
+    /// A way to ask this watcher to look at a path again, from another thread.
+    pub fn look_again(&self) -> LookAgain {
+        LookAgain(self.stop.clone())
     }
 
     /// Stops watching and waits for the loop to finish its current step.
@@ -146,6 +165,9 @@ pub fn watch(
                             break;
                         }
                     }
+                    Ok(Message::Look(path)) => {
+                        queue.insert(path);
+                    }
                     Ok(Message::Fs(Err(e))) => {
                         need_reconcile = true;
                         on_error(&IngestError::Watch {
@@ -226,6 +248,9 @@ fn drain_burst(
         match msg {
             Message::Fs(Ok(event)) => note_event(event, watched, queue, need_reconcile),
             Message::Fs(Err(_)) => *need_reconcile = true,
+            Message::Look(path) => {
+                queue.insert(path);
+            }
             Message::Stop => return true,
         }
     }

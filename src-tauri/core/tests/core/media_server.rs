@@ -1,4 +1,5 @@
-//! The loopback media server over real sockets and real files: ranges, guards, shutdown.
+//! The loopback media server over real sockets and real files: ranges, guards, shutdown,
+//! hostile files (symlinks, FIFOs, changed and shrinking files) and floods of connections.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -7,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use takeboard_core::media_server::{MediaServer, TakePathResolver};
+use takeboard_core::hash::stamp_path;
+use takeboard_core::media_server::{
+    MediaServer, ServedFile, StaleFileReport, TakeFileResolver, HEADER_READ_TIMEOUT,
+};
 
 /// A parsed HTTP/1.1 response.
 struct Reply {
@@ -84,39 +88,62 @@ fn patterned_bytes(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-/// A temp folder with one file per take id; the resolver reads a shared map, so a test can
-/// register, unregister or delete files while the server runs.
+/// A temp folder with one file per take id, indexed as the catalog would (path and stamp);
+/// the resolver reads a shared map, so a test can register, unregister or change files
+/// while the server runs. Stale-file reports are collected.
 struct Library {
     dir: tempfile::TempDir,
-    paths: Arc<Mutex<HashMap<i64, PathBuf>>>,
+    files: Arc<Mutex<HashMap<i64, ServedFile>>>,
+    stale: Arc<Mutex<Vec<(i64, PathBuf)>>>,
 }
 
 impl Library {
     fn new() -> Library {
         Library {
             dir: tempfile::tempdir().expect("temp dir"),
-            paths: Arc::default(),
+            files: Arc::default(),
+            stale: Arc::default(),
         }
     }
 
+    /// Writes `bytes` as `name` and indexes it as take `take_id`.
     fn add(&self, take_id: i64, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, bytes).expect("write take file");
-        self.paths.lock().unwrap().insert(take_id, path.clone());
+        self.index(take_id, &path);
         path
     }
 
-    fn resolver(&self) -> TakePathResolver {
-        let paths = Arc::clone(&self.paths);
-        Arc::new(move |id| paths.lock().unwrap().get(&id).cloned())
+    /// Indexes whatever is at `path` now as take `take_id`.
+    fn index(&self, take_id: i64, path: &Path) {
+        let stamp = stamp_path(path).expect("stat the take file");
+        let served = ServedFile {
+            path: path.to_owned(),
+            stamp,
+        };
+        self.files.lock().unwrap().insert(take_id, served);
+    }
+
+    fn resolver(&self) -> TakeFileResolver {
+        let files = Arc::clone(&self.files);
+        Arc::new(move |id| files.lock().unwrap().get(&id).cloned())
+    }
+
+    fn stale_report(&self) -> StaleFileReport {
+        let stale = Arc::clone(&self.stale);
+        Arc::new(move |id, path| stale.lock().unwrap().push((id, path.to_owned())))
     }
 
     fn serve(&self) -> MediaServer {
-        MediaServer::start(self.resolver()).expect("media server starts")
+        MediaServer::start(self.resolver(), self.stale_report()).expect("media server starts")
     }
 
     fn root(&self) -> &Path {
         self.dir.path()
+    }
+
+    fn stale(&self) -> Vec<(i64, PathBuf)> {
+        self.stale.lock().unwrap().clone()
     }
 }
 
@@ -377,18 +404,15 @@ fn a_take_whose_file_disappeared_is_404_and_served_again_when_it_returns() {
     std::fs::remove_file(&path).expect("delete the take file");
     assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
 
-    std::fs::write(&path, &content).expect("restore the take file");
+    // The watcher indexes it again when it comes back.
+    library.add(1, "a.mp4", &content);
     assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 200);
 }
 
 #[test]
 fn a_take_resolving_to_a_directory_is_404() {
     let library = Library::new();
-    library
-        .paths
-        .lock()
-        .unwrap()
-        .insert(1, library.root().to_owned());
+    library.index(1, library.root());
     let server = library.serve();
     assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
 }
@@ -451,4 +475,263 @@ fn dropping_the_server_closes_its_port() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The soft limit on open files, raised to the hard limit when it is lower than `need`
+/// (a process may raise its own soft limit; `prlimit` does it without unsafe code here).
+fn ensure_open_files(need: u64) {
+    let limits = std::fs::read_to_string("/proc/self/limits").expect("read limits");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("open-files limit");
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let (soft, hard) = (numbers[0], numbers[1]);
+    if soft >= need {
+        return;
+    }
+    assert!(
+        hard >= need,
+        "this machine allows {hard} open files; the test needs {need}"
+    );
+    let status = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", std::process::id()))
+        .arg(format!("--nofile={hard}:{hard}"))
+        .status()
+        .expect("run prlimit");
+    assert!(status.success(), "raise the open-files limit");
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn two_thousand_idle_connections_and_a_100_mb_header_line_leave_a_normal_request_its_200() {
+    ensure_open_files(5000);
+    let library = Library::new();
+    let content = patterned_bytes(1000);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+    let before = rss_kib();
+
+    let idle: Vec<TcpStream> = (0..2000)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port())).expect("connect"))
+        .collect();
+    // One client streams a header line of 100 MB (never ending it).
+    let port = server.port();
+    let flood = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = stream.write_all(b"GET /media/1 HTTP/1.1\r\nX-Flood: ");
+        let chunk = vec![b'a'; 1 << 20];
+        let mut sent = 0usize;
+        for _ in 0..100 {
+            match stream.write_all(&chunk) {
+                Ok(()) => sent += chunk.len(),
+                Err(_) => break,
+            }
+        }
+        sent
+    });
+    let sent = flood.join().unwrap();
+    assert!(
+        sent < 100 << 20,
+        "the server stopped reading the flood ({sent} bytes sent)"
+    );
+
+    let start = std::time::Instant::now();
+    let reply = get(&server, &media_target(&server, 1), &[]);
+    let took = start.elapsed();
+    assert_eq!(reply.status, 200);
+    assert!(reply.body == content);
+    assert!(
+        took < Duration::from_secs(1),
+        "the normal request took {took:?}"
+    );
+    let grown = rss_kib().saturating_sub(before);
+    assert!(grown < 96 * 1024, "memory grew by {grown} KiB");
+    drop(idle);
+}
+
+#[test]
+fn an_idle_connection_is_closed_after_the_header_read_timeout() {
+    let library = Library::new();
+    let server = library.serve();
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    idle.set_read_timeout(Some(HEADER_READ_TIMEOUT + Duration::from_secs(10)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let read = idle.read(&mut buf);
+    let after = start.elapsed();
+    assert!(
+        matches!(read, Ok(0))
+            || read
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "closed by the server, not a client timeout: {read:?} after {after:?}"
+    );
+    assert!(
+        after >= HEADER_READ_TIMEOUT - Duration::from_secs(1)
+            && after < HEADER_READ_TIMEOUT + Duration::from_secs(5),
+        "closed after {after:?}"
+    );
+}
+
+#[test]
+fn six_players_streaming_at_once_leave_a_seventh_request_its_reply() {
+    let library = Library::new();
+    let content = patterned_bytes(64 * 1024 * 1024);
+    library.add(1, "big.mp4", &content);
+    library.add(2, "small.mp4", &patterned_bytes(1000));
+    let server = library.serve();
+    // Six players each start a whole-file stream and read only its first bytes: their
+    // responses are in flight, blocked on full socket buffers.
+    let players: Vec<TcpStream> = (0..6)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+            let request = format!(
+                "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+                media_target(&server, 1),
+                server.port()
+            );
+            s.write_all(request.as_bytes()).unwrap();
+            let mut first = [0u8; 4096];
+            s.read_exact(&mut first).unwrap();
+            assert!(first.starts_with(b"HTTP/1.1 200"));
+            s
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let reply = get(&server, &media_target(&server, 2), &[]);
+    assert_eq!(reply.status, 200);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(players);
+}
+
+#[test]
+fn a_symlink_swapped_in_for_a_registered_file_is_404_and_reported_stale() {
+    let library = Library::new();
+    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    std::fs::write(library.root().join("secret.txt"), b"secret bytes").unwrap();
+    let server = library.serve();
+    let link = library.root().join(".swap");
+    std::os::unix::fs::symlink(library.root().join("secret.txt"), &link).unwrap();
+    std::fs::rename(&link, &path).unwrap();
+    let reply = get(&server, &media_target(&server, 1), &[]);
+    assert_eq!(reply.status, 404);
+    assert!(!reply.body.windows(6).any(|w| w == b"secret"));
+    assert_eq!(library.stale(), [(1, path)]);
+}
+
+#[test]
+fn a_fifo_in_place_of_a_registered_file_is_404_within_a_second() {
+    let library = Library::new();
+    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    let server = library.serve();
+    std::fs::remove_file(&path).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = std::time::Instant::now();
+    let reply = get(&server, &media_target(&server, 1), &[]);
+    assert_eq!(reply.status, 404);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(library.stale(), [(1, path)]);
+}
+
+#[test]
+fn a_file_changed_since_it_was_indexed_is_404_and_reported_stale() {
+    let library = Library::new();
+    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    let server = library.serve();
+    std::fs::write(&path, b"other bytes, other length").unwrap();
+    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
+    assert_eq!(library.stale(), [(1, path)]);
+}
+
+#[test]
+fn a_file_that_shrinks_during_a_response_closes_the_connection_short_of_its_length() {
+    let library = Library::new();
+    let content = patterned_bytes(64 * 1024 * 1024);
+    let path = library.add(1, "big.mp4", &content);
+    let server = library.serve();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        media_target(&server, 1),
+        server.port()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    stream.read_exact(&mut first).unwrap();
+    // Truncated in place (same inode) while the body is being sent.
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1024 * 1024)
+        .unwrap();
+    let mut rest = Vec::new();
+    let ended = stream.read_to_end(&mut rest);
+    let received = first.len() + rest.len();
+    assert!(
+        ended.is_ok()
+            || ended
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the connection ends (not a timeout): {ended:?}"
+    );
+    assert!(
+        received < content.len(),
+        "a short body must not pass for the whole file ({received} bytes)"
+    );
+}
+
+#[test]
+fn replies_carry_an_etag_and_if_range_serves_the_range_only_for_the_same_bytes() {
+    let library = Library::new();
+    let content = patterned_bytes(10_000);
+    library.add(1, "a.mp4", &content);
+    let server = library.serve();
+    let whole = get(&server, &media_target(&server, 1), &[]);
+    let etag = whole.header("etag").expect("an ETag").to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    assert_eq!(whole.header("server"), None, "no Server banner");
+
+    let same = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=0-9"), ("If-Range", &etag)],
+    );
+    assert_eq!(same.status, 206);
+    assert!(same.body == content[..10]);
+    let other = get(
+        &server,
+        &media_target(&server, 1),
+        &[("Range", "bytes=0-9"), ("If-Range", "\"something-else\"")],
+    );
+    assert_eq!(other.status, 200, "other bytes: the whole file");
+    assert_eq!(other.body.len(), content.len());
 }

@@ -388,6 +388,9 @@ fn every_player_shows_the_clock_frame_on_screen_from_the_moment_a_shot_opens(
         let all = timings(app.library());
         let clock = ShotClock::of(&grid, &all);
         check_pictures(session, &clock, 0, "page 1 of SH030")?;
+        // Six players stream at once from the media server.
+        play_pause_and_look(session, &clock)?;
+        press_and_look(session, &clock, &[key::HOME], 0)?;
         press_and_look(session, &clock, &[key::RIGHT], 1)?;
         session.click(&session.find("[aria-label=\"Next six takes\"]")?)?;
         let grid = ui::wait_for_grid(session, "page 2: two takes", UI_TIMEOUT, |g| {
