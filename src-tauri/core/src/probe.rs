@@ -551,19 +551,29 @@ fn read_stts<R: Read + Seek>(r: &mut R, stts: &BoxHeader) -> Result<SampleTimes,
 
 impl VideoTrack {
     fn into_media_info(self, has_audio: bool) -> Result<MediaInfo, ProbeError> {
-        // 0 and all-ones both mean "unknown" in mdhd; the sample table then has the answer.
-        let duration = match self.media_duration {
-            0 | u64::MAX => self.stts_duration,
-            d => d,
-        };
-        let duration_s = duration as f64 / f64::from(self.timescale);
-        if !(duration_s.is_finite() && duration_s <= MAX_DURATION_S) {
+        // The sample table is what plays. A header (`mdhd`) that says "unknown" (0, all
+        // ones) defers to it; one that contradicts it by more than a frame is damaged or
+        // crafted (to poison credit totals), and the file is refused rather than believed.
+        let duration = self.stts_duration;
+        let header = Some(self.media_duration).filter(|&d| !matches!(d, 0 | u64::MAX));
+        let seconds = |d: u64| d as f64 / f64::from(self.timescale.max(1));
+        let claimed_s = seconds(header.unwrap_or(duration).max(duration));
+        if !(claimed_s.is_finite() && claimed_s <= MAX_DURATION_S) {
             return Err(ProbeError::Malformed(format!(
                 "the video track claims to last {:.0} hours; a take may last at most {} hours",
-                duration_s / 3600.0,
+                claimed_s / 3600.0,
                 MAX_DURATION_S / 3600.0
             )));
         }
+        let one_frame = duration / self.frames.max(1) + 1;
+        if let Some(header) = header.filter(|h| h.abs_diff(duration) > one_frame) {
+            return Err(ProbeError::Malformed(format!(
+                "the video track's header says it lasts {:.3} s but its frames last {:.3} s",
+                seconds(header),
+                seconds(duration)
+            )));
+        }
+        let duration_s = seconds(duration);
         Ok(MediaInfo {
             duration_s,
             frames: self.frames,

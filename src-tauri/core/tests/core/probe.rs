@@ -156,6 +156,41 @@ fn a_29_97_clip_with_a_millisecond_timescale_snaps_to_30000_over_1001() -> TestR
 }
 
 #[test]
+fn a_header_claiming_an_hour_for_two_seconds_of_frames_is_refused_not_believed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let spec = ClipSpec {
+        fps: "24",
+        seconds: 2.0,
+        ..ClipSpec::default()
+    };
+    let clip = make_clip(dir.path(), "two.mp4", &spec);
+    let mut bytes = fs::read(&clip)?;
+    // Every mdhd (video and audio): version 0, so its duration sits 20 bytes after the
+    // fourcc; the timescale 4 bytes before it.
+    let mut patched = 0;
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(4).position(|w| w == b"mdhd") {
+        let fourcc = at + found;
+        assert_eq!(bytes[fourcc + 4], 0, "a version 0 mdhd");
+        let timescale = u32::from_be_bytes(bytes[fourcc + 16..fourcc + 20].try_into()?);
+        bytes[fourcc + 20..fourcc + 24].copy_from_slice(&(timescale * 3600).to_be_bytes());
+        patched += 1;
+        at = fourcc + 4;
+    }
+    assert!(patched >= 1);
+    let crafted = dir.path().join("claims-an-hour.mp4");
+    fs::write(&crafted, &bytes)?;
+    let err = probe_file(&crafted).expect_err("a header contradicting its frames is refused");
+    assert!(matches!(err, ProbeError::Malformed(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("3600.000 s") && text.contains("2.000 s"),
+        "names both durations: {text}"
+    );
+    Ok(())
+}
+
+#[test]
 fn an_h264_clip_with_b_frames_and_an_edit_list_matches_ffprobe() -> TestResult {
     let dir = tempfile::tempdir()?;
     let clip = dir.path().join("bframes.mp4");
