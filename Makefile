@@ -24,13 +24,14 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev \
   gstreamer1.0-libav ffmpeg python3-venv file
 
 .PHONY: help deps system-deps tauri-driver ui-deps py-deps ui app cli run demo test \
-        test-rust test-ui test-e2e screenshots lint bindings bench package clean
+        test-rust test-ui test-e2e screenshots fuzz lint bindings bench package clean
 
 help:
 	@echo "make run      build and launch Takeboard on a demo library (generated on first use)"
 	@echo "make test     every test: Rust, UI, end-to-end against the real app under Xvfb"
 	@echo "make bench    benchmarks (prints a table)"
 	@echo "make screenshots  the README's screenshots, into docs/screenshots/"
+	@echo "make fuzz     each cargo-fuzz target for FUZZ_S seconds (default 600)"
 	@echo "make package  build the .deb"
 
 deps: system-deps tauri-driver ui-deps py-deps
@@ -104,6 +105,19 @@ test-ui: ui-deps
 test-e2e: app tauri-driver py-deps
 	TAKEBOARD_E2E=1 TAKEBOARD_PYTHON=$(PYTHON) PATH="$$HOME/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) test -p takeboard-e2e -- --test-threads=1
+
+# Fuzzing (not part of `make test`): each cargo-fuzz target for FUZZ_S seconds (default
+# 10 minutes), seeded by scripts/fuzz-seeds.sh. Needs the nightly toolchain; crashes land in
+# fuzz/artifacts/<target>/ and become regression tests under src-tauri/core/tests/.
+FUZZ_S ?= 600
+FUZZ_TARGETS = mp4_boxes sidecar file_name range_header timecode
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	scripts/fuzz-seeds.sh
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t for $(FUZZ_S) s"; \
+	  cargo +nightly fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_S) -print_final_stats=1 || exit 1; \
+	done
 
 # The README's pictures: the screenshot test, writing into docs/screenshots/.
 screenshots: app tauri-driver

@@ -12,7 +12,7 @@ pub use naming::{
     is_candidate_video, is_ignored_name, normalize_prompt, parse_file_name, shot_name_from_prompt,
     NameInfo, NameParser, NamingConfig, NamingError,
 };
-pub use sidecar::{read_sidecar, sidecar_for, Sidecar, SidecarError};
+pub use sidecar::{parse_sidecar, read_sidecar, sidecar_for, Sidecar, SidecarError};
 
 use crate::domain::Origin;
 use std::path::{Path, PathBuf};

@@ -126,8 +126,12 @@ pub fn sidecar_for(clip: &Path) -> Option<PathBuf> {
 /// Reads and parses the sidecar at `path`. Leniency rules are those of [`Sidecar`]; a
 /// UTF-8 byte-order mark is skipped.
 pub fn read_sidecar(path: &Path) -> Result<Sidecar, SidecarError> {
-    let bytes = read_capped(path)?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    parse_sidecar(&read_capped(path)?, path)
+}
+
+/// Parses sidecar `bytes` read from `path` (named in errors), as [`read_sidecar`] does.
+pub fn parse_sidecar(bytes: &[u8], path: &Path) -> Result<Sidecar, SidecarError> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let value: Value = serde_json::from_slice(text).map_err(|e| SidecarError::Malformed {
         path: path.to_owned(),
         line: e.line(),

@@ -8,5 +8,6 @@ mod key;
 mod luma;
 mod media_server;
 mod probe;
+mod properties;
 mod review;
 mod support;
