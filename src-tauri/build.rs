@@ -4,6 +4,7 @@
 /// Every `#[tauri::command]` in `src/commands.rs`, in the order of the IPC contract.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "pick_path",
     "open_folder",
     "list_shots",
     "list_takes",

@@ -6,7 +6,7 @@
 //! export never freezes the window.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use takeboard_core::catalog::{projects, shots, takes, Catalog};
 use takeboard_core::domain::{ProjectId, ShotState, TakeId};
@@ -22,8 +22,8 @@ use tauri::{AppHandle, Runtime, State};
 use crate::events;
 use crate::ipc::{
     AppInfo, ApprovalDto, CreditsDto, ErrorCode, ExportFormat, ExportRequestsDto, IpcError,
-    PlaceholderMode, RequestDto, ResolveAction, SettingsDto, ShotDto, SubmitDto, TakeDto,
-    TakeStatus, TimelineExportDto,
+    PickKind, PickedPathDto, PlaceholderMode, RequestDto, ResolveAction, SettingsDto, ShotDto,
+    SubmitDto, TakeDto, TakeStatus, TimelineExportDto,
 };
 use crate::state::{ingest_config, AppState};
 
@@ -113,14 +113,29 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     app_info_of(&state)
 }
 
-/// Adds the folder the user picked to the current project (creating a project named after
-/// it if none), scans it and starts watching it.
+/// Opens the native dialog for `kind` (a timeline's offers `format`'s extension) and
+/// returns a one-use token for the path the user picked; `null` when cancelled.
+#[tauri::command(async)]
+pub fn pick_path<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    kind: PickKind,
+    format: Option<ExportFormat>,
+) -> Result<Option<PickedPathDto>, IpcError> {
+    Ok(state
+        .picks()
+        .pick(&app, kind, format.unwrap_or(ExportFormat::Fcp7xml)))
+}
+
+/// Adds the folder picked for `token` (`pick_path`) to the current project (creating a
+/// project named after it if none), scans it and starts watching it.
 #[tauri::command(async)]
 pub fn open_folder<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    path: PathBuf,
+    token: String,
 ) -> Result<AppInfo, IpcError> {
+    let path = state.picks().take(&token, PickKind::Folder)?;
     open_folder_in(&app, &state, &path)
 }
 
@@ -306,16 +321,20 @@ pub fn cancel_request(state: State<'_, AppState>, request_id: i64) -> Result<Req
     state.with_catalog(|cat| Ok(review::cancel_request(cat, request_id)?.into()))
 }
 
-/// Writes the queued requests as Luma API bodies to `dest` (picked in the save dialog);
-/// they become `exported` and Submit no longer sends them.
+/// Writes the queued requests as Luma API bodies to the file picked for `token`
+/// (`pick_path`); they become `exported` and Submit no longer sends them.
 #[tauri::command(async)]
 pub fn export_requests(
     state: State<'_, AppState>,
-    dest: PathBuf,
+    token: String,
 ) -> Result<ExportRequestsDto, IpcError> {
+    let dest = state.picks().take(&token, PickKind::Requests)?;
     let project = state.require_project()?;
-    let exported = state.with_catalog(|cat| Ok(outbox::export_queued(cat, project, &dest)?))?;
-    Ok(ExportRequestsDto::new(&dest, exported.len()))
+    state.with_catalog(|cat| {
+        let exported = outbox::export_queued(cat, project, &dest)?;
+        let inside = projects::watched_folder_holding(cat.conn(), project, &dest)?;
+        Ok(ExportRequestsDto::new(&dest, exported.len(), inside))
+    })
 }
 
 /// Submits the requests the user confirmed (`request_ids`: those of them still queued in
@@ -391,16 +410,17 @@ pub fn save_settings(
     })
 }
 
-/// Exports the shot list as a timeline to `dest` (picked in the save dialog).
+/// Exports the shot list as a timeline to the file picked for `token` (`pick_path`).
 #[tauri::command(async)]
 pub fn export_timeline(
     state: State<'_, AppState>,
     format: ExportFormat,
-    dest: PathBuf,
+    token: String,
     shot_ids: Option<Vec<i64>>,
     placeholders: PlaceholderMode,
     start: Option<String>,
 ) -> Result<TimelineExportDto, IpcError> {
+    let dest = state.picks().take(&token, PickKind::Timeline)?;
     let project = state.require_project()?;
     state.with_catalog(|cat| {
         let shots = shot_ids
@@ -418,11 +438,13 @@ pub fn export_timeline(
             shots,
         };
         let summary = export::write_export(&timeline, &options, &dest)?;
+        let inside = projects::watched_folder_holding(cat.conn(), project, &dest)?;
         Ok(TimelineExportDto {
             path: dest.display().to_string(),
             clips: summary.clips as i64,
             gaps: summary.gaps as i64,
             placeholders: summary.placeholders as i64,
+            watched_folder: inside.map(|f| f.display().to_string()),
         })
     })
 }

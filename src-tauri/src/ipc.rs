@@ -625,6 +625,29 @@ pub struct SettingsDto {
     pub api_key_set: bool,
 }
 
+/// What a native dialog picks a path for (`pick_path`); the token it returns is good only
+/// for that use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PickKind {
+    /// A folder to watch (`open_folder`).
+    Folder,
+    /// A file for the queued request bodies (`export_requests`).
+    Requests,
+    /// A file for the timeline (`export_timeline`).
+    Timeline,
+}
+
+/// A path the user picked: the one-use token a command takes, and the path to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PickedPathDto {
+    /// Handed back to the command that uses the path; good once.
+    pub token: String,
+    /// The path, for display only.
+    pub path: String,
+}
+
 /// Where `export_requests` wrote the request bodies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -633,14 +656,21 @@ pub struct ExportRequestsDto {
     pub path: String,
     /// How many requests it holds.
     pub count: i64,
+    /// The watched folder the file was written into, if it was.
+    pub watched_folder: Option<String>,
 }
 
 impl ExportRequestsDto {
-    /// `count` requests written to `path`.
-    pub fn new(path: &std::path::Path, count: usize) -> ExportRequestsDto {
+    /// `count` requests written to `path`, inside `watched_folder` if that is given.
+    pub fn new(
+        path: &std::path::Path,
+        count: usize,
+        watched_folder: Option<std::path::PathBuf>,
+    ) -> ExportRequestsDto {
         ExportRequestsDto {
             path: path.display().to_string(),
             count: count as i64,
+            watched_folder: watched_folder.map(|f| f.display().to_string()),
         }
     }
 }
@@ -719,6 +749,9 @@ pub struct TimelineExportDto {
     pub gaps: i64,
     /// Placeholder clips placed.
     pub placeholders: i64,
+    /// The watched folder the file was written into, if it was (Takeboard ignores it there,
+    /// but the user should know it sits among the takes).
+    pub watched_folder: Option<String>,
 }
 
 /// What changed in the library (payload of the `library-changed` event).
@@ -993,6 +1026,8 @@ mod tests {
         LibraryEvent::export_all(&cfg).expect("export LibraryEvent");
         ResolveAction::export_all(&cfg).expect("export ResolveAction");
         SubmitDto::export_all(&cfg).expect("export SubmitDto");
+        PickKind::export_all(&cfg).expect("export PickKind");
+        PickedPathDto::export_all(&cfg).expect("export PickedPathDto");
         let take = std::fs::read_to_string(out.join("TakeDto.ts")).expect("TakeDto.ts written");
         assert!(take.contains("id: number"), "{take}");
         assert!(

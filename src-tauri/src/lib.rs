@@ -11,6 +11,7 @@
 pub mod commands;
 pub mod events;
 pub mod ipc;
+pub mod picks;
 pub mod state;
 
 use tauri::{Manager, Runtime};
@@ -26,6 +27,7 @@ pub fn build_app<R: Runtime>(
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::pick_path,
             commands::open_folder,
             commands::list_shots,
             commands::list_takes,

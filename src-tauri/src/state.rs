@@ -78,6 +78,8 @@ pub struct AppState {
     catalog: Result<SharedCatalog, IpcError>,
     project: Mutex<Option<ProjectId>>,
     watcher: Mutex<Option<WatchHandle>>,
+    /// Paths picked in native dialogs, waiting for the command that uses them.
+    picks: crate::picks::Picks,
     /// How the media server asks the current watcher to look at a stale file again.
     look_again: Arc<Mutex<Option<ingest::LookAgain>>>,
     /// The render submitter: it owns the create-rate window, so one lives per process.
@@ -125,6 +127,7 @@ impl AppState {
             catalog,
             project: Mutex::new(only_project),
             watcher: Mutex::new(None),
+            picks: crate::picks::Picks::from_env(),
             look_again,
             outbox: Mutex::new(Outbox::new(Limits::default(), SystemClock)),
             media,
@@ -206,6 +209,11 @@ impl AppState {
         })?;
         let mut outbox = lock(&self.outbox);
         Ok(outbox.run_pass(&mut catalog, &client, &scope)?)
+    }
+
+    /// Paths picked in native dialogs (one-use tokens).
+    pub fn picks(&self) -> &crate::picks::Picks {
+        &self.picks
     }
 
     /// The user's saved API key store; refused with `io` when there is no config dir.

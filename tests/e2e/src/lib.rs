@@ -255,6 +255,11 @@ impl App {
         let config = work.path().join("config");
         let mut env = env.to_vec();
         env.push(("XDG_CONFIG_HOME", config.display().to_string()));
+        // WebDriver cannot drive GTK's file chooser: the app's dialogs answer from a file.
+        env.push((
+            "TAKEBOARD_DIALOG_ANSWER_FILE",
+            work.path().join(DIALOG_ANSWER).display().to_string(),
+        ));
         let driver = TauriDriver::start_with_env(work.path(), &env)?;
         let session = driver.launch(
             &app_binary()?,
@@ -283,6 +288,29 @@ impl App {
         &self.library
     }
 
+    /// Makes the app's next native dialogs pick `path` (see the app's `picks` module).
+    pub fn answer_dialogs_with(&self, path: &Path) -> Result<(), E2eError> {
+        std::fs::write(
+            self.work.path().join(DIALOG_ANSWER),
+            path.display().to_string(),
+        )?;
+        Ok(())
+    }
+
+    /// Picks `path` through IPC as the UI does (the dialog answered by the file), and
+    /// returns the one-use token `kind`'s command takes.
+    pub fn pick(&self, path: &Path, kind: &str) -> Result<String, E2eError> {
+        self.answer_dialogs_with(path)?;
+        let picked = self.session.invoke_ok(
+            "pick_path",
+            serde_json::json!({ "kind": kind, "format": null }),
+        )?;
+        picked["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| E2eError::Protocol(format!("pick_path answered {picked}")))
+    }
+
     /// A scratch folder that lives as long as the app (export destinations).
     pub fn work_dir(&self) -> &Path {
         self.work.path()
@@ -302,6 +330,9 @@ impl App {
         session.delete()
     }
 }
+
+/// The file in an app's work dir whose content answers its native dialogs.
+const DIALOG_ANSWER: &str = "dialog-answer";
 
 /// A temp folder of real H.264 clips made by ffmpeg. Every clip is written the way a browser
 /// downloads: to `<name>.part`, renamed to its name once complete.

@@ -138,6 +138,16 @@ fn text(value: &Value, key: &str) -> String {
     value[key].as_str().unwrap_or_default().to_owned()
 }
 
+/// The text content of the element `[data-testid=<testid>]` (empty when there is none),
+/// whether or not it is laid out where WebDriver's element text would see it.
+pub fn text_of(session: &Session, testid: &str) -> Result<String, E2eError> {
+    let value = session.execute(
+        "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.textContent.trim() : '';",
+        &[testid.into()],
+    )?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
 /// The shot list, top to bottom.
 pub fn shot_rows(session: &Session) -> Result<Vec<ShotRow>, E2eError> {
     let rows = session.execute(SHOT_ROWS, &[])?;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import { IpcFailure, backend, mediaUrl, onLibraryChanged, pickFolder, pickSaveFile, toFailure } from './ipc';
+import { IpcFailure, backend, mediaUrl, onLibraryChanged, toFailure } from './ipc';
 import type { LibraryEvent } from './bindings/LibraryEvent';
 
 type Call = { cmd: string; args: unknown };
@@ -25,7 +25,7 @@ describe('backend commands', () => {
     await backend.setTrim(7, 3, null);
     await backend.approveTake(7);
     await backend.approveTake(7, { mode: 'modify', resolution: '1080p' });
-    await backend.exportTimeline({ format: 'edl', dest: '/tmp/a.edl', shotIds: null, placeholders: 'gap', start: '01:00:00:00' });
+    await backend.exportTimeline({ format: 'edl', token: 'ab12', shotIds: null, placeholders: 'gap', start: '01:00:00:00' });
     await backend.saveSettings({ budget: null } as never);
     await backend.saveSettings({ budget: 5 } as never, 'key-123');
     expect(calls.map((c) => c.cmd)).toEqual([
@@ -42,7 +42,7 @@ describe('backend commands', () => {
     expect(calls[2].args).toEqual({ takeId: 7, trimIn: 3, trimOut: null });
     expect(calls[3].args).toEqual({ takeId: 7 });
     expect(calls[4].args).toEqual({ takeId: 7, mode: 'modify', resolution: '1080p' });
-    expect(calls[5].args).toEqual({ format: 'edl', dest: '/tmp/a.edl', shotIds: null, placeholders: 'gap', start: '01:00:00:00' });
+    expect(calls[5].args).toEqual({ format: 'edl', token: 'ab12', shotIds: null, placeholders: 'gap', start: '01:00:00:00' });
     expect(calls[6].args).toEqual({ settings: { budget: null } });
     expect(calls[7].args).toEqual({ settings: { budget: 5 }, apiKey: 'key-123' });
   });
@@ -74,26 +74,18 @@ describe('library-changed', () => {
 });
 
 describe('dialogs', () => {
-  it('asks for a directory and returns the picked path, null on cancel', async () => {
-    const answers: (string | null)[] = ['/home/ed/Downloads', null];
+  it('are opened by the backend, which hands back a one-use token, null on cancel', async () => {
+    const answers: unknown[] = [{ token: 'ab12', path: '/home/ed/Downloads' }, null];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       return answers.shift();
     });
-    expect(await pickFolder()).toBe('/home/ed/Downloads');
-    expect(await pickFolder()).toBeNull();
-    expect(calls[0]).toMatchObject({ cmd: 'plugin:dialog|open', args: { options: { directory: true, multiple: false } } });
-  });
-  it('asks where to save with the format extension', async () => {
-    mockIPC((cmd, args) => {
-      calls.push({ cmd, args });
-      return '/tmp/cut.xml';
-    });
-    expect(await pickSaveFile('cut.xml', 'FCP7 XML', 'xml')).toBe('/tmp/cut.xml');
-    expect(calls[0]).toMatchObject({
-      cmd: 'plugin:dialog|save',
-      args: { options: { defaultPath: 'cut.xml', filters: [{ name: 'FCP7 XML', extensions: ['xml'] }] } },
-    });
+    expect(await backend.pickPath('folder')).toEqual({ token: 'ab12', path: '/home/ed/Downloads' });
+    expect(await backend.pickPath('timeline', 'edl')).toBeNull();
+    expect(calls[0]).toMatchObject({ cmd: 'pick_path', args: { kind: 'folder', format: null } });
+    expect(calls[1]).toMatchObject({ cmd: 'pick_path', args: { kind: 'timeline', format: 'edl' } });
+    await backend.openFolder('ab12');
+    expect(calls[2]).toMatchObject({ cmd: 'open_folder', args: { token: 'ab12' } });
   });
 });
 

@@ -1,12 +1,14 @@
 // The UI's only door to the backend: typed wrappers over Tauri `invoke` for every command
-// of the IPC contract (docs/ipc.md), the `library-changed` event, and the two native
-// dialogs. Components never import @tauri-apps/* themselves. Every failure is rethrown as
+// of the IPC contract (docs/ipc.md) and the `library-changed` event. Native dialogs are
+// opened by the backend (`pick_path`), which hands back a one-use token, never a path the
+// page could choose. Components never import @tauri-apps/* themselves. Every failure is rethrown as
 // an `IpcFailure` carrying the contract's error `code` and the command name.
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { open as openDialog, save as saveDialog } from '@tauri-apps/plugin-dialog';
 import type { AppInfo } from './bindings/AppInfo';
+import type { PickKind } from './bindings/PickKind';
+import type { PickedPathDto } from './bindings/PickedPathDto';
 import type { ApprovalDto } from './bindings/ApprovalDto';
 import type { CreditsDto } from './bindings/CreditsDto';
 import type { ErrorCode } from './bindings/ErrorCode';
@@ -81,7 +83,8 @@ export interface ApproveOptions {
 /** Arguments of `export_timeline`. */
 export interface TimelineExport {
   format: ExportFormat;
-  dest: string;
+  /** The one-use token of the destination picked with `pickPath('timeline')`. */
+  token: string;
   shotIds: number[] | null;
   placeholders: PlaceholderMode;
   start: string | null;
@@ -90,7 +93,10 @@ export interface TimelineExport {
 /** Typed wrappers, one per command of the contract. */
 export const backend = {
   appInfo: () => call<AppInfo>('app_info'),
-  openFolder: (path: string) => call<AppInfo>('open_folder', { path }),
+  /** The native dialog for `kind`; null when the user cancels. */
+  pickPath: (kind: PickKind, format?: ExportFormat) =>
+    call<PickedPathDto | null>('pick_path', { kind, format: format ?? null }),
+  openFolder: (token: string) => call<AppInfo>('open_folder', { token }),
   listShots: () => call<ShotDto[]>('list_shots'),
   listTakes: (shotId: number) => call<TakeDto[]>('list_takes', { shotId }),
   setStatus: (takeId: number, status: SettableStatus) => call<TakeDto>('set_status', { takeId, status }),
@@ -106,7 +112,7 @@ export const backend = {
   reorderShot: (shotId: number, position: number) => call<ShotDto[]>('reorder_shot', { shotId, position }),
   listRequests: () => call<RequestDto[]>('list_requests'),
   cancelRequest: (requestId: number) => call<RequestDto>('cancel_request', { requestId }),
-  exportRequests: (dest: string) => call<ExportRequestsDto>('export_requests', { dest }),
+  exportRequests: (token: string) => call<ExportRequestsDto>('export_requests', { token }),
   /** Sends exactly the listed requests (those still queued in the current project). */
   submitRequests: (requestIds: number[]) => call<SubmitDto>('submit_requests', { requestIds }),
   resolveRequest: (requestId: number, action: ResolveAction, generationId?: string) =>
@@ -121,25 +127,6 @@ export const backend = {
 /** Calls `handler` for every `library-changed` event; resolves to the unsubscribe function. */
 export function onLibraryChanged(handler: (event: LibraryEvent) => void): Promise<UnlistenFn> {
   return listen<LibraryEvent>(LIBRARY_CHANGED, (e) => handler(e.payload));
-}
-
-/** Native folder picker; null when the user cancels. */
-export async function pickFolder(): Promise<string | null> {
-  try {
-    const picked = await openDialog({ directory: true, multiple: false, title: 'Watch a folder of takes' });
-    return typeof picked === 'string' ? picked : null;
-  } catch (raw) {
-    throw toFailure('plugin:dialog|open', raw);
-  }
-}
-
-/** Native save dialog for a file of the given extension; null when the user cancels. */
-export async function pickSaveFile(defaultName: string, filterName: string, extension: string): Promise<string | null> {
-  try {
-    return await saveDialog({ defaultPath: defaultName, filters: [{ name: filterName, extensions: [extension] }] });
-  } catch (raw) {
-    throw toFailure('plugin:dialog|save', raw);
-  }
 }
 
 /** The URL a take's video plays from: the loopback media server, with the launch token. */

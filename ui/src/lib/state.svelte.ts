@@ -4,7 +4,7 @@
 // toast, never a silent nothing. `library-changed` events trigger a coalesced refetch of
 // exactly what they name.
 
-import { IpcFailure, backend, onLibraryChanged, pickFolder, type ApproveOptions, type SettableStatus } from './ipc';
+import { IpcFailure, backend, onLibraryChanged, type ApproveOptions, type SettableStatus } from './ipc';
 import { errorPrefix, parseRate, takeRate } from './format';
 import type { FrameRate } from './timecode';
 import type { AppInfo } from './bindings/AppInfo';
@@ -101,12 +101,12 @@ export class AppState {
 
   /** Native folder picker → open_folder → reload. */
   async openFolder(): Promise<void> {
-    const path = await this.attempt(() => pickFolder());
-    if (!path) return;
-    const app = await this.attempt(() => backend.openFolder(path));
+    const picked = await this.attempt(() => backend.pickPath('folder'));
+    if (!picked) return;
+    const app = await this.attempt(() => backend.openFolder(picked.token));
     if (!app) return;
     this.app = app;
-    this.toast('info', `Watching ${path}`);
+    this.toast('info', `Watching ${picked.path}`);
     await this.loadAll();
   }
 

@@ -104,6 +104,21 @@ pub fn folders(conn: &Connection, project_id: i64) -> Result<Vec<WatchedFolder>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The project's watched folder that `file` would be written into, if any (compared
+/// canonically: the file may not exist yet, its folder must).
+pub fn watched_folder_holding(
+    conn: &Connection,
+    project_id: i64,
+    file: &Path,
+) -> Result<Option<PathBuf>, CatalogError> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    let parent = canonical(file.parent().unwrap_or(file));
+    Ok(folders(conn, project_id)?
+        .into_iter()
+        .map(|f| f.path)
+        .find(|folder| parent.starts_with(canonical(folder))))
+}
+
 /// Adds `path` (which must be an absolute, canonical folder path) to the project's
 /// watched folders; returns the existing row when it is already watched.
 ///

@@ -961,3 +961,22 @@ fn an_edl_refuses_more_than_999_events_while_fcp7_takes_them() {
     );
     assert!(render(&timeline, &options(ExportFormat::Fcp7Xml)).is_ok());
 }
+
+#[test]
+fn a_symlink_at_the_destination_is_replaced_and_its_target_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = rate("24");
+    let timeline = fixture(dir.path(), at);
+    let target = dir.path().join("someone-elses.txt");
+    std::fs::write(&target, "not ours").unwrap();
+    let out = dir.path().join("cut.xml");
+    std::os::unix::fs::symlink(&target, &out).unwrap();
+    write_export(&timeline, &options(ExportFormat::Fcp7Xml), &out).unwrap();
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "not ours");
+    let meta = std::fs::symlink_metadata(&out).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "the link was replaced by the export"
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("<xmeml"));
+}

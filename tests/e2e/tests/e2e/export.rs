@@ -70,10 +70,11 @@ fn the_export_dialog_writes_fcp7_xml_that_opentimelineio_reads_back() -> Result<
     );
     let dest = app.work_dir().join("takeboard cut.xml");
     let dest_text = dest.display().to_string();
-    let field = session.find("[data-testid=\"export-dest\"]")?;
-    session.send_keys(&field, &dest_text)?;
-    wait_until("the typed destination", UI_TIMEOUT, || {
-        Ok((value_of(session, "export-dest")? == dest_text).then_some(()))
+    app.answer_dialogs_with(&dest)?;
+    session.click(&session.find("[data-testid=\"export-choose\"]")?)?;
+    wait_until("the picked destination", UI_TIMEOUT, || {
+        let shown = ui::text_of(session, "export-dest")?;
+        Ok((shown == dest_text).then_some(()))
     })?;
     session.click(&session.find("[data-testid=\"export-submit\"]")?)?;
     let result = session.wait_for("[data-testid=\"export-result\"]", UI_TIMEOUT)?;
@@ -102,4 +103,78 @@ fn the_export_dialog_writes_fcp7_xml_that_opentimelineio_reads_back() -> Result<
     }
     assert_eq!(back["gaps"], serde_json::json!([]));
     app.close()
+}
+
+#[test]
+fn an_export_or_a_folder_the_page_names_without_a_dialog_is_refused() -> Result<(), E2eError> {
+    if !e2e_enabled("an_export_or_a_folder_the_page_names_without_a_dialog_is_refused") {
+        return Ok(());
+    }
+    let demo = ClipFolder::demo()?;
+    let app = App::launch(demo.path())?;
+    let session = app.session();
+    ui::open_shot(session, "SH020", 4).map_err(|e| app.with_log(e))?;
+    approve_focused(session)?;
+    let target = app.work_dir().join("never-picked.xml");
+    let export = |args: serde_json::Value| session.invoke("export_timeline", args);
+    let base = serde_json::json!({
+        "format": "fcp7xml", "shotIds": null, "placeholders": "include", "start": null,
+    });
+
+    let mut with_path = base.clone();
+    with_path["dest"] = target.display().to_string().into();
+    assert!(
+        export(with_path)?.is_err(),
+        "a path string is not an argument any more"
+    );
+    let mut made_up = base.clone();
+    made_up["token"] = "00112233445566778899aabbccddeeff".into();
+    let refused = export(made_up)?.expect_err("a token no dialog handed out");
+    assert_eq!(refused["code"], "invalid", "{refused}");
+    // A token picked for a folder is not good for an export, and a token is good once.
+    let folder_token = app.pick(app.work_dir(), "folder")?;
+    let mut wrong_use = base.clone();
+    wrong_use["token"] = folder_token.into();
+    assert_eq!(
+        export(wrong_use)?.expect_err("wrong use")["code"],
+        "invalid"
+    );
+    let token = app.pick(&target, "timeline")?;
+    let mut once = base.clone();
+    once["token"] = token.into();
+    let written = export(once.clone())?;
+    assert!(written.is_ok(), "the picked path is written: {written:?}");
+    assert!(target.exists());
+    assert_eq!(export(once)?.expect_err("used up")["code"], "invalid");
+    assert!(
+        export_ok_watched_folder(&app, &base, &target)?.is_none(),
+        "outside the watched folders"
+    );
+    let among_takes = demo.path().join("cut among the takes.xml");
+    assert_eq!(
+        export_ok_watched_folder(&app, &base, &among_takes)?,
+        Some(demo.path().display().to_string()),
+        "an export into a watched folder says so"
+    );
+    let folder = session.invoke("open_folder", serde_json::json!({ "token": "not-a-token" }))?;
+    assert_eq!(folder.expect_err("open_folder")["code"], "invalid");
+    // The page cannot open dialogs itself either.
+    let dialog = session.invoke("plugin:dialog|save", serde_json::json!({ "options": {} }))?;
+    assert!(
+        dialog.is_err(),
+        "the dialog plugin is not the page's: {dialog:?}"
+    );
+    app.close()
+}
+
+/// Picks `dest`, exports there, and returns the watched folder the reply names.
+fn export_ok_watched_folder(
+    app: &App,
+    base: &serde_json::Value,
+    dest: &Path,
+) -> Result<Option<String>, E2eError> {
+    let mut args = base.clone();
+    args["token"] = app.pick(dest, "timeline")?.into();
+    let done = app.session().invoke_ok("export_timeline", args)?;
+    Ok(done["watchedFolder"].as_str().map(str::to_owned))
 }

@@ -163,11 +163,12 @@ fn approving_twice_queues_one_request_and_the_timeline_exports() -> Result<(), E
     assert_eq!(requests[0]["takeId"], take_id);
 
     let dest = app.work_dir().join("cut.xml");
+    let token = app.pick(&dest, "timeline")?;
     let exported = session.invoke_ok(
         "export_timeline",
         json!({
             "format": "fcp7xml",
-            "dest": dest.display().to_string(),
+            "token": token,
             "shotIds": null,
             "placeholders": "include",
             "start": null,

@@ -5,7 +5,7 @@
 //! the state shown before its picture is taken; the pictures also catch a blank WebView
 //! (see reference/tauri-linux.md on screenshots hanging under some WebKit settings).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use takeboard_e2e::webdriver::key;
 use takeboard_e2e::{
@@ -69,10 +69,16 @@ fn the_main_views_are_captured_for_the_readme() -> Result<(), E2eError> {
     session.screenshot(&shot("render-queue.png"))?;
     session.press(&["q"])?;
 
-    // Export dialog with a destination typed in.
+    // Export dialog with a destination picked.
+    app.answer_dialogs_with(Path::new(
+        "/home/editor/Projects/lighthouse/takeboard-cut.xml",
+    ))?;
     session.press(&["e"])?;
-    let field = session.wait_for("[data-testid=\"export-dest\"]", UI_TIMEOUT)?;
-    session.send_keys(&field, "/home/editor/Projects/lighthouse/takeboard-cut.xml")?;
+    session.click(&session.wait_for("[data-testid=\"export-choose\"]", UI_TIMEOUT)?)?;
+    wait_until("the picked destination", UI_TIMEOUT, || {
+        let shown = ui::text_of(session, "export-dest")?;
+        Ok(shown.ends_with("takeboard-cut.xml").then_some(()))
+    })?;
     session.screenshot(&shot("export-dialog.png"))?;
     session.press(&[key::ESCAPE])?;
 

@@ -11,4 +11,8 @@ path: string,
 /**
  * How many requests it holds.
  */
-count: number, };
+count: number, 
+/**
+ * The watched folder the file was written into, if it was.
+ */
+watchedFolder: string | null, };

@@ -19,4 +19,9 @@ gaps: number,
 /**
  * Placeholder clips placed.
  */
-placeholders: number, };
+placeholders: number, 
+/**
+ * The watched folder the file was written into, if it was (Takeboard ignores it there,
+ * but the user should know it sits among the takes).
+ */
+watchedFolder: string | null, };
