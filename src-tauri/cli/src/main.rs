@@ -37,6 +37,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Copy the library file (and its -wal/-shm) aside, byte for byte, without opening it:
+    /// what to do first with a library refused as damaged. Prints the copy's path.
+    CopyAside,
     /// Index a folder once and print a summary.
     Scan {
         /// The folder of clips.
@@ -231,8 +234,14 @@ fn ingest_config() -> IngestConfig {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     let library = cli.library.unwrap_or_else(catalog::default_library_path);
+    if let Command::CopyAside = cli.command {
+        let copy = Catalog::copy_aside(&library)?;
+        return print_json(&serde_json::json!({ "copy": copy }));
+    }
     let mut cat = Catalog::open(&library)?;
     match cli.command {
+        // Answered above, before the library is opened.
+        Command::CopyAside => Ok(()),
         Command::Scan { folder } => {
             let project_id = ingest::attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
             let shared: SharedCatalog = Arc::new(Mutex::new(cat));

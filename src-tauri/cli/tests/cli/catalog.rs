@@ -160,6 +160,40 @@ fn a_damaged_library_is_refused_with_a_clear_message_and_left_byte_identical() {
         !env.db.with_extension("db-wal").exists(),
         "no WAL file created"
     );
+    assert!(err.contains("copy-aside"), "says how to keep a copy: {err}");
+
+    let copied = env.json(&["copy-aside"]);
+    let copy = std::path::PathBuf::from(copied["copy"].as_str().expect("the copy's path"));
+    assert_ne!(copy, env.db);
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes, "a byte-for-byte copy");
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        bytes,
+        "the library is still untouched"
+    );
+}
+
+#[test]
+fn a_folder_that_holds_the_library_named_through_a_symlink_is_refused() {
+    let env = Env::new();
+    // The library is named through a link to its folder; that folder is then watched.
+    let lib_dir = env.dir.path().join("lib");
+    std::fs::create_dir_all(&lib_dir).unwrap();
+    let link = env.dir.path().join("lib-link");
+    std::os::unix::fs::symlink(&lib_dir, &link).unwrap();
+    let out = env
+        .command_on(
+            &link.join("library.db"),
+            &["scan", lib_dir.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused");
+    assert!(
+        err.contains("keep the library outside watched folders"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -87,7 +87,7 @@ pub enum CatalogError {
     #[error("the library {0} is locked by another process (waited {BUSY_TIMEOUT:?}); close the other Takeboard window or command and try again")]
     Locked(PathBuf),
     /// The file is not a SQLite database or is damaged.
-    #[error("the library {path} is damaged or not a Takeboard library: {detail}")]
+    #[error("the library {path} is damaged or not a Takeboard library: {detail}; it was not changed (`takeboard-cli --library {path} copy-aside` copies it, byte for byte, before any repair)")]
     Corrupt {
         /// The database file.
         path: PathBuf,
@@ -209,6 +209,40 @@ impl Catalog {
             conn,
             path: path.to_owned(),
         })
+    }
+
+    /// Copies the library at `path` (and its `-wal`/`-shm` files, when present) aside to
+    /// `<name>.copy-<UTC time>` beside it, byte for byte, without opening it as a
+    /// database: what a user does with a library that [`Catalog::open`] refused as damaged
+    /// before trying to repair it elsewhere. Returns the copy of the main file.
+    pub fn copy_aside(path: &Path) -> Result<PathBuf, CatalogError> {
+        let io = |detail: std::io::Error| CatalogError::Open {
+            path: path.to_owned(),
+            detail: detail.to_string(),
+        };
+        if !path.is_file() {
+            return Err(CatalogError::NotFound(format!(
+                "no library file at {}",
+                path.display()
+            )));
+        }
+        let stamp = now_text().replace([':', '.'], "-");
+        let copy_of = |from: &Path| {
+            let mut name = from.as_os_str().to_owned();
+            name.push(format!(".copy-{stamp}"));
+            PathBuf::from(name)
+        };
+        let main = copy_of(path);
+        std::fs::copy(path, &main).map_err(io)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.is_file() {
+                std::fs::copy(&side, copy_of(&side)).map_err(io)?;
+            }
+        }
+        Ok(main)
     }
 
     /// The database file.
