@@ -75,6 +75,22 @@ fn raw_request(
     }
 }
 
+/// A keep-alive connection that has asked for take `take_id` whole; the reply is left for
+/// the caller to read (or not).
+fn start_streaming(server: &MediaServer, take_id: i64) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("set timeout");
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        media_target(server, take_id),
+        server.port()
+    );
+    stream.write_all(request.as_bytes()).expect("send request");
+    stream
+}
+
 fn get(server: &MediaServer, target: &str, headers: &[(&str, &str)]) -> Reply {
     raw_request(server, "GET", target, headers)
 }
@@ -597,13 +613,7 @@ fn six_players_streaming_at_once_leave_a_seventh_request_its_reply() {
     // responses are in flight, blocked on full socket buffers.
     let players: Vec<TcpStream> = (0..6)
         .map(|_| {
-            let mut s = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-            let request = format!(
-                "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
-                media_target(&server, 1),
-                server.port()
-            );
-            s.write_all(request.as_bytes()).unwrap();
+            let mut s = start_streaming(&server, 1);
             let mut first = [0u8; 4096];
             s.read_exact(&mut first).unwrap();
             assert!(first.starts_with(b"HTTP/1.1 200"));
@@ -674,16 +684,7 @@ fn a_file_that_shrinks_during_a_response_closes_the_connection_short_of_its_leng
     let content = patterned_bytes(64 * 1024 * 1024);
     let path = library.add(1, "big.mp4", &content);
     let server = library.serve();
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
-        media_target(&server, 1),
-        server.port()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
+    let mut stream = start_streaming(&server, 1);
     let mut first = vec![0u8; 64 * 1024];
     stream.read_exact(&mut first).unwrap();
     // Truncated in place (same inode) while the body is being sent.
