@@ -87,6 +87,7 @@ run: deps app demo
 lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	scripts/check-sql-in-catalog.sh
 	@! $(CARGO) tree -p takeboard-core -e normal -i tauri 2>/dev/null | grep -q tauri || \
 	  { echo "takeboard-core must not depend on tauri"; exit 1; }
 

@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use takeboard_core::catalog::{projects, shots, takes, Catalog};
+use takeboard_core::catalog::{projects, shots, spend, takes, Catalog};
 use takeboard_core::domain::{ProjectId, ShotState, TakeId};
 use takeboard_core::export::{self, ExportOptions};
 use takeboard_core::ingest;
-use takeboard_core::pricing;
+
 use takeboard_core::render::key;
 use takeboard_core::render::outbox::{self, SubmitScope};
 use takeboard_core::review::{self, ApproveOptions};
-use takeboard_core::settings;
+
 use tauri::{AppHandle, Runtime, State};
 
 use crate::events;
@@ -77,7 +77,7 @@ pub fn open_folder_in<R: Runtime>(
 fn take_dto(cat: &Catalog, take_id: TakeId) -> Result<TakeDto, IpcError> {
     let conn = cat.conn();
     let row = takes::take(conn, take_id)?;
-    let pricing = settings::load_settings(conn, row.project_id)?.pricing;
+    let pricing = projects::load_settings(conn, row.project_id)?.pricing;
     Ok(TakeDto::new(&row, review::notes(conn, take_id)?, &pricing))
 }
 
@@ -85,7 +85,7 @@ fn shot_dtos(cat: &Catalog, project: ProjectId) -> Result<Vec<ShotDto>, IpcError
     let conn = cat.conn();
     let all_takes = takes::takes(conn, project, None)?;
     let states: HashMap<i64, ShotState> = review::shot_states(conn, project)?.into_iter().collect();
-    let credits = pricing::credits(conn, project)?;
+    let credits = spend::credits(conn, project)?;
     Ok(shots::shots(conn, project)?
         .iter()
         .map(|shot| {
@@ -152,7 +152,7 @@ pub fn list_takes(state: State<'_, AppState>, shot_id: i64) -> Result<Vec<TakeDt
     state.with_catalog(|cat| {
         let conn = cat.conn();
         let shot = shots::shot(conn, shot_id)?;
-        let pricing = settings::load_settings(conn, shot.project_id)?.pricing;
+        let pricing = projects::load_settings(conn, shot.project_id)?.pricing;
         takes::takes(conn, shot.project_id, Some(shot_id))?
             .iter()
             .map(|row| Ok(TakeDto::new(row, review::notes(conn, row.id)?, &pricing)))
@@ -373,7 +373,7 @@ pub fn resolve_request(
 #[tauri::command(async)]
 pub fn credits(state: State<'_, AppState>) -> Result<CreditsDto, IpcError> {
     let project = state.require_project()?;
-    state.with_catalog(|cat| Ok(pricing::credits(cat.conn(), project)?.into()))
+    state.with_catalog(|cat| Ok(spend::credits(cat.conn(), project)?.into()))
 }
 
 /// The project's settings.
@@ -381,7 +381,7 @@ pub fn credits(state: State<'_, AppState>) -> Result<CreditsDto, IpcError> {
 pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsDto, IpcError> {
     let project = state.require_project()?;
     state.with_catalog(|cat| {
-        let current = settings::load_settings(cat.conn(), project)?;
+        let current = projects::load_settings(cat.conn(), project)?;
         Ok(SettingsDto::new(&current, key::user_saved_key().is_some()))
     })
 }
@@ -396,8 +396,8 @@ pub fn save_settings(
 ) -> Result<SettingsDto, IpcError> {
     let project = state.require_project()?;
     state.with_catalog(|cat| {
-        let updated = settings.apply_to(settings::load_settings(cat.conn(), project)?)?;
-        cat.write(|tx| settings::save_settings(tx, project, &updated))?;
+        let updated = settings.apply_to(projects::load_settings(cat.conn(), project)?)?;
+        cat.write(|tx| projects::save_settings(tx, project, &updated))?;
         if let Some(api_key) = api_key.as_deref() {
             state.key_store()?.save_key(api_key).map_err(|e| {
                 IpcError::new(

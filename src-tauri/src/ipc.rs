@@ -11,12 +11,13 @@
 use serde::{Deserialize, Serialize};
 use takeboard_core::catalog::{CatalogError, ShotRow, TakeRow};
 use takeboard_core::domain::{self, Presence};
+use takeboard_core::domain::{Note, RenderRequest};
 use takeboard_core::export::{self, ExportError};
 use takeboard_core::ingest::{IngestError, IngestEvent};
 use takeboard_core::media_server::MediaServer;
 use takeboard_core::pricing::{whole_seconds, CreditsReport, PricingTable};
 use takeboard_core::render::outbox::{Hold, OutboxError, PassReport, Resolution};
-use takeboard_core::review::{Note, RenderRequest, ReviewError};
+use takeboard_core::review::ReviewError;
 use takeboard_core::settings::ProjectSettings;
 use ts_rs::TS;
 
@@ -38,8 +39,6 @@ pub enum ErrorCode {
     Io,
     /// The render provider refused or is not configured (no API key).
     Provider,
-    /// The action would exceed the project's credit budget.
-    Budget,
     /// A bug or an unexpected failure; the message says what happened.
     Internal,
 }
@@ -766,10 +765,6 @@ pub enum LibraryEventKind {
     TakeMissing,
     /// A missing take's content reappeared.
     TakeRestored,
-    /// A render request changed state.
-    RequestChanged,
-    /// Shots were added, renamed, merged or reordered.
-    ShotsChanged,
 }
 
 /// The `library-changed` event: the UI refetches what it names.
@@ -778,12 +773,10 @@ pub enum LibraryEventKind {
 pub struct LibraryEvent {
     /// What changed.
     pub kind: LibraryEventKind,
-    /// The take concerned, if any.
-    pub take_id: Option<i64>,
-    /// The shot concerned, if any.
-    pub shot_id: Option<i64>,
-    /// The request concerned, if any.
-    pub request_id: Option<i64>,
+    /// The take concerned.
+    pub take_id: i64,
+    /// Its shot (after the change).
+    pub shot_id: i64,
 }
 
 impl ShotDto {
@@ -981,17 +974,24 @@ impl SettingsDto {
 
 impl From<&IngestEvent> for LibraryEvent {
     fn from(e: &IngestEvent) -> LibraryEvent {
-        let (kind, take) = match e {
-            IngestEvent::Added { take, .. } => (LibraryEventKind::TakeAdded, take),
-            IngestEvent::Changed { take, .. } => (LibraryEventKind::TakeChanged, take),
-            IngestEvent::Missing { take, .. } => (LibraryEventKind::TakeMissing, take),
-            IngestEvent::Restored { take, .. } => (LibraryEventKind::TakeRestored, take),
+        let (kind, take, shot) = match e {
+            IngestEvent::Added { take, shot_id, .. } => {
+                (LibraryEventKind::TakeAdded, take, shot_id)
+            }
+            IngestEvent::Changed { take, shot_id, .. } => {
+                (LibraryEventKind::TakeChanged, take, shot_id)
+            }
+            IngestEvent::Missing { take, shot_id, .. } => {
+                (LibraryEventKind::TakeMissing, take, shot_id)
+            }
+            IngestEvent::Restored { take, shot_id, .. } => {
+                (LibraryEventKind::TakeRestored, take, shot_id)
+            }
         };
         LibraryEvent {
             kind,
-            take_id: Some(*take),
-            shot_id: None,
-            request_id: None,
+            take_id: *take,
+            shot_id: *shot,
         }
     }
 }
@@ -1045,13 +1045,12 @@ mod tests {
         );
         let event = LibraryEvent {
             kind: LibraryEventKind::TakeRestored,
-            take_id: Some(4),
-            shot_id: None,
-            request_id: None,
+            take_id: 4,
+            shot_id: 2,
         };
         assert_eq!(
             serde_json::to_value(event).unwrap(),
-            serde_json::json!({"kind": "take-restored", "takeId": 4, "shotId": null, "requestId": null})
+            serde_json::json!({"kind": "take-restored", "takeId": 4, "shotId": 2})
         );
     }
 

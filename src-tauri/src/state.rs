@@ -311,21 +311,18 @@ mod tests {
     fn a_newer_library_keeps_the_app_up_and_every_command_reports_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("newer.db");
-        let conn = rusqlite_free_newer_library(&path);
-        drop(conn);
+        rusqlite_free_newer_library(&path);
         let state = AppState::open(&path).expect("the media server starts regardless");
         let err = state.with_catalog(|_| Ok(())).unwrap_err();
         assert_eq!(err.code, ErrorCode::NewerLibrary, "{}", err.message);
     }
 
-    /// Creates a library, then marks it as written by a future schema through the catalog's
-    /// own connection (no second SQLite binding in this crate).
-    fn rusqlite_free_newer_library(path: &Path) -> Catalog {
-        let catalog = Catalog::open(path).unwrap();
-        catalog
-            .conn()
-            .execute_batch("PRAGMA user_version = 99")
-            .unwrap();
-        catalog
+    /// Creates a library, closes it, then marks it as written by a future schema: the
+    /// schema version (`user_version`) is the big-endian u32 at byte 60 of the file header.
+    fn rusqlite_free_newer_library(path: &Path) {
+        drop(Catalog::open(path).unwrap());
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+        std::fs::write(path, bytes).unwrap();
     }
 }

@@ -11,12 +11,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use takeboard_core::catalog::spend;
 use takeboard_core::catalog::{self, projects, shots, Catalog};
 use takeboard_core::domain::{RenderMode, TakeStatus};
 use takeboard_core::export::{self, ExportFormat, ExportOptions, Placeholders};
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
 use takeboard_core::render::{key, luma::LumaClient, outbox};
-use takeboard_core::{pricing, review};
+use takeboard_core::review;
 
 #[derive(Parser)]
 #[command(
@@ -385,7 +386,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Credits { json: _ } => {
             let project_id = existing_project(&cat, cli.project.as_deref())?;
-            print_json(&serde_json::to_value(pricing::credits(
+            print_json(&serde_json::to_value(spend::credits(
                 cat.conn(),
                 project_id,
             )?)?)

@@ -86,7 +86,7 @@ pub fn scan_summary(r: &ScanReport) -> Value {
 }
 
 /// `requests --json`.
-pub fn requests(requests: &[takeboard_core::review::RenderRequest]) -> Value {
+pub fn requests(requests: &[takeboard_core::domain::RenderRequest]) -> Value {
     Value::Array(
         requests
             .iter()

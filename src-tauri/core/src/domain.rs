@@ -5,6 +5,7 @@
 //! in JSON (the spelling is the same in both places, lower case).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,6 +18,11 @@ pub type ShotId = i64;
 pub type ProjectId = i64;
 /// Row id of a render request.
 pub type RequestId = i64;
+
+/// Resolutions Luma renders at.
+pub const RESOLUTIONS: &[&str] = &["540p", "720p", "1080p", "4k"];
+/// Resolutions an upscale goes to.
+pub const UPSCALE_RESOLUTIONS: &[&str] = &["1080p", "4k"];
 
 /// An error parsing one of the enumerations below from its text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -279,4 +285,186 @@ mod tests {
         let err = "approve".parse::<TakeStatus>().unwrap_err();
         assert!(err.to_string().contains("approved"), "{err}");
     }
+}
+
+impl RenderMode {
+    /// Where a request of this mode is sent, relative to the API base URL. An upscale names
+    /// the source generation; while that id is unknown the path keeps the `{id}` placeholder.
+    pub fn endpoint(self, source_generation_id: Option<&str>) -> String {
+        match self {
+            RenderMode::Regenerate => "generations/video".to_owned(),
+            RenderMode::Modify => "generations/video/modify".to_owned(),
+            RenderMode::Upscale => format!(
+                "generations/{}/upscale",
+                source_generation_id.unwrap_or("{id}")
+            ),
+        }
+    }
+}
+
+/// The editor's current decisions on one take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TakeDecision {
+    /// The take.
+    pub take_id: TakeId,
+    /// Its shot.
+    pub shot_id: ShotId,
+    /// Its status (`unreviewed` until decided).
+    pub status: TakeStatus,
+    /// Whether it is its shot's final take.
+    pub is_final: bool,
+    /// First frame used, inclusive.
+    pub trim_in: Option<u64>,
+    /// End of the used range, exclusive.
+    pub trim_out: Option<u64>,
+    /// When last decided (RFC 3339), `None` if never.
+    pub decided_at: Option<String>,
+    /// Who last decided, `None` if never.
+    pub decided_by: Option<String>,
+}
+
+/// A note anchored to a frame of a take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// Row id.
+    pub id: i64,
+    /// The take.
+    pub take_id: TakeId,
+    /// The frame it is about (0-based).
+    pub frame: u64,
+    /// The note.
+    pub text: String,
+    /// Who wrote it (OS user).
+    pub author: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+/// What is known about the take being promoted (one `takes` row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakeFacts {
+    /// The take.
+    pub take_id: TakeId,
+    /// Which model made it.
+    pub origin: Origin,
+    /// Its file name (last known path's final component).
+    pub file_name: String,
+    /// Its Luma generation id, from the sidecar.
+    pub generation_id: Option<String>,
+    /// Prompt as ingest recorded it (sidecar, else the file name's prompt slug).
+    pub prompt: Option<String>,
+    /// Aspect ratio as ingest recorded it.
+    pub aspect_ratio: Option<String>,
+    /// Resolution as ingest recorded it.
+    pub resolution: Option<String>,
+    /// Measured duration of the file, seconds.
+    pub duration_s: Option<f64>,
+    /// Display width, pixels.
+    pub width: Option<u32>,
+    /// Display height, pixels.
+    pub height: Option<u32>,
+    /// `takes.request_json`: the Luma `request` object from the sidecar, or the whole
+    /// generation object (then its `request` and `assets.video` are used).
+    pub stored_json: Option<Value>,
+}
+
+/// A render request ready to be stored: the exact body, where it goes, its estimate, and
+/// what had to be assumed. A stored request ([`RenderRequest`]) is a draft plus its
+/// identity and life.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestDraft {
+    /// How the take is promoted.
+    pub mode: RenderMode,
+    /// The model of the result (`ray-2`; for an upscale, the source's model).
+    pub model: String,
+    /// Resolution of the result.
+    pub resolution: String,
+    /// Requested seconds (what the estimate is priced on).
+    pub duration_s: i64,
+    /// Aspect ratio sent (regenerate) or known (modify, upscale).
+    pub aspect_ratio: Option<String>,
+    /// Prompt sent, if any.
+    pub prompt: Option<String>,
+    /// Keyframes sent (regenerate), verbatim from the Flash request.
+    pub keyframes: Option<Value>,
+    /// Camera concepts sent (regenerate), verbatim from the Flash request.
+    pub concepts: Option<Value>,
+    /// The JSON body, exactly as sent.
+    pub body: Value,
+    /// Path relative to the API base URL (see [`RenderMode::endpoint`]).
+    pub endpoint: String,
+    /// Credit estimate from the project's pricing table.
+    pub credits_estimate: i64,
+    /// What was not known or had to be assumed, one sentence each.
+    pub missing: Vec<String>,
+}
+
+/// A generation at Luma that may be an uncertain send's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Luma's generation id.
+    pub generation_id: String,
+    /// When Luma says it was created (RFC 3339), if it says.
+    pub created_at: Option<String>,
+    /// Its state at Luma (`queued`, `dreaming`, `completed`, `failed`…).
+    pub state: Option<String>,
+    /// True when Luma echoes every field of the request's body unchanged and it was
+    /// created within minutes of the send.
+    pub exact: bool,
+}
+
+/// The process that claimed a request for a send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sender {
+    /// Its process id.
+    pub pid: i64,
+    /// Its machine.
+    pub host: String,
+}
+
+/// A render request as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenderRequest {
+    /// Row id.
+    pub id: RequestId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Its shot.
+    pub shot_id: ShotId,
+    /// The shot's code (`SH010`).
+    pub shot_code: String,
+    /// The approved take it promotes.
+    pub take_id: TakeId,
+    /// That take's Luma generation id, if known (an upscale is sent to it).
+    pub source_generation_id: Option<String>,
+    /// What is sent and what it costs (flattened: the JSON has the draft's fields inline).
+    #[serde(flatten)]
+    pub draft: RequestDraft,
+    /// Where it is in its life.
+    pub state: RequestState,
+    /// Luma's id for the render, once accepted.
+    pub provider_generation_id: Option<String>,
+    /// The Standard take it produced, once landed.
+    pub result_take_id: Option<TakeId>,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// Locally generated key; the same approval always returns the same key.
+    pub idempotency_key: String,
+    /// Send attempts.
+    pub attempts: i64,
+    /// Timestamps (RFC 3339).
+    pub created_at: String,
+    /// When it was sent.
+    pub submitted_at: Option<String>,
+    /// When it completed, failed or was cancelled.
+    pub finished_at: Option<String>,
+    /// Last change.
+    pub updated_at: String,
+    /// For an `unknown` request: the generations Luma listed that may be its result, as
+    /// last looked up by a submit pass (empty until then).
+    pub candidates: Vec<Candidate>,
+    /// When it was exported as a body to run elsewhere.
+    pub exported_at: Option<String>,
+    /// The process sending it right now (`submitted`, not yet answered).
+    pub sender: Option<Sender>,
 }

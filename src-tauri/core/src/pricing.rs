@@ -1,14 +1,12 @@
 //! Credit arithmetic: the pricing table (project data) and estimates per take, request, shot and project.
 //!
 //! The table is data kept in the project settings (`settings::ProjectSettings::pricing`),
-//! never a constant in code: Luma's prices move (luma-api.md §10). This module only
-//! multiplies, with checked arithmetic (a total that does not fit is an error, never a
-//! wrapped number); which seconds and which mode a request has is decided by `render::body`.
+//! never a constant in code: Luma's prices move. This module only multiplies, with checked
+//! arithmetic (a total that does not fit is an error, never a wrapped number), over what
+//! the catalog recorded (`catalog::spend`); which seconds and which mode a request has is
+//! decided by `render::body`.
 
-use crate::catalog::CatalogError;
-use crate::domain::{Origin, ProjectId, RenderMode, RequestState, ShotId};
-use crate::settings::load_settings;
-use rusqlite::Connection;
+use crate::domain::{Origin, RenderMode, ShotId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -114,42 +112,56 @@ pub struct CreditsReport {
     pub per_shot: Vec<ShotCredits>,
 }
 
-/// The credits report of a project, priced with its own pricing table.
-pub fn credits(conn: &Connection, project_id: ProjectId) -> Result<CreditsReport, CatalogError> {
-    let settings = load_settings(conn, project_id)?;
-    let table = settings.pricing;
+/// What a project has spent and has pending, as recorded: the input of [`credits_report`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpendRecord {
+    /// Every shot of the project, in shot-list order.
+    pub shots: Vec<ShotId>,
+    /// Each take with a measured duration: its shot, its model, its seconds.
+    pub takes: Vec<(ShotId, Origin, f64)>,
+    /// Each render request not yet completed (queued, submitted, unknown, exported).
+    pub pending: Vec<PendingRequest>,
+}
 
-    let mut per_shot: BTreeMap<ShotId, ShotCredits> = BTreeMap::new();
-    let mut order = Vec::new();
-    let mut stmt =
-        conn.prepare("SELECT id FROM shots WHERE project_id = ?1 ORDER BY position, id")?;
-    for id in stmt.query_map([project_id], |r| r.get::<_, ShotId>(0))? {
-        let shot_id = id?;
-        order.push(shot_id);
-        per_shot.insert(
-            shot_id,
-            ShotCredits {
+/// A render request not yet completed, as priced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRequest {
+    /// Its shot.
+    pub shot_id: ShotId,
+    /// How it promotes its take (`None` when the stored mode is not one this build knows).
+    pub mode: Option<RenderMode>,
+    /// Requested seconds.
+    pub duration_s: i64,
+    /// Its credit estimate.
+    pub credits_estimate: i64,
+}
+
+/// A credit total that does not fit in a number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the credit total does not fit in a number ({0} + {1}); check the pricing table in Settings"
+)]
+pub struct CreditOverflow(i64, i64);
+
+/// The credits report of a project: `record` priced with `table`, against `budget`.
+pub fn credits_report(
+    table: &PricingTable,
+    budget: Option<i64>,
+    record: &SpendRecord,
+) -> Result<CreditsReport, CreditOverflow> {
+    let mut per_shot: BTreeMap<ShotId, ShotCredits> = record
+        .shots
+        .iter()
+        .map(|&shot_id| {
+            let zero = ShotCredits {
                 shot_id,
                 spent: 0,
                 pending: 0,
-            },
-        );
-    }
-
-    let mut stmt = conn.prepare(
-        "SELECT shot_id, origin, duration_s FROM takes
-         WHERE project_id = ?1 AND duration_s IS NOT NULL",
-    )?;
-    let takes = stmt.query_map([project_id], |r| {
-        Ok((
-            r.get::<_, ShotId>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, f64>(2)?,
-        ))
-    })?;
-    for row in takes {
-        let (shot_id, origin, duration_s) = row?;
-        let origin = origin.parse::<Origin>().unwrap_or(Origin::Unknown);
+            };
+            (shot_id, zero)
+        })
+        .collect();
+    for &(shot_id, origin, duration_s) in &record.takes {
         if let (Some(cost), Some(shot)) = (
             table.take_credits(origin, whole_seconds(duration_s)),
             per_shot.get_mut(&shot_id),
@@ -157,61 +169,36 @@ pub fn credits(conn: &Connection, project_id: ProjectId) -> Result<CreditsReport
             shot.spent = add(shot.spent, cost)?;
         }
     }
-
     let mut pending_usd = 0.0;
-    let mut stmt = conn.prepare(
-        "SELECT shot_id, mode, duration_s, credits_estimate FROM render_requests
-         WHERE project_id = ?1 AND state IN (?2, ?3, ?4, ?5)",
-    )?;
-    let requests = stmt.query_map(
-        rusqlite::params![
-            project_id,
-            RequestState::Queued.as_str(),
-            RequestState::Submitted.as_str(),
-            RequestState::Unknown.as_str(),
-            RequestState::Exported.as_str()
-        ],
-        |r| {
-            Ok((
-                r.get::<_, ShotId>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        },
-    )?;
-    for row in requests {
-        let (shot_id, mode, seconds, estimate) = row?;
-        if mode != RenderMode::Upscale.as_str() {
-            pending_usd += table.usd(seconds);
+    for request in &record.pending {
+        if request.mode != Some(RenderMode::Upscale) {
+            pending_usd += table.usd(request.duration_s);
         }
-        if let Some(shot) = per_shot.get_mut(&shot_id) {
-            shot.pending = add(shot.pending, estimate)?;
+        if let Some(shot) = per_shot.get_mut(&request.shot_id) {
+            shot.pending = add(shot.pending, request.credits_estimate)?;
         }
     }
 
-    let per_shot: Vec<ShotCredits> = order.iter().filter_map(|id| per_shot.remove(id)).collect();
+    let per_shot: Vec<ShotCredits> = record
+        .shots
+        .iter()
+        .filter_map(|id| per_shot.remove(id))
+        .collect();
     let spent = per_shot.iter().try_fold(0, |sum, s| add(sum, s.spent))?;
     let pending = per_shot.iter().try_fold(0, |sum, s| add(sum, s.pending))?;
     Ok(CreditsReport {
         spent,
         pending,
         pending_usd,
-        budget: settings.budget,
-        over_budget: settings
-            .budget
-            .is_some_and(|b| add(spent, pending).map_or(true, |t| t > b)),
+        budget,
+        over_budget: budget.is_some_and(|b| add(spent, pending).map_or(true, |t| t > b)),
         per_shot,
     })
 }
 
 /// Adds credit counts, refusing a total that does not fit instead of wrapping it.
-fn add(a: i64, b: i64) -> Result<i64, CatalogError> {
-    a.checked_add(b).ok_or_else(|| {
-        CatalogError::Invalid(format!(
-            "the credit total does not fit in a number ({a} + {b}); check the pricing table in Settings"
-        ))
-    })
+fn add(a: i64, b: i64) -> Result<i64, CreditOverflow> {
+    a.checked_add(b).ok_or(CreditOverflow(a, b))
 }
 
 #[cfg(test)]

@@ -8,19 +8,18 @@
 //! never withdrawn from here. Boundaries: request bodies come from `render::body`, prices
 //! from `pricing`; moving a request past `queued` (submit, poll, results) is the outbox's.
 
-use crate::catalog::{log_event, Catalog, CatalogError};
+use crate::catalog::decisions::{self, ReviewedTake};
+use crate::catalog::projects::load_settings;
+use crate::catalog::spend::credits;
+use crate::catalog::{log_event, requests, takes, Catalog, CatalogError};
 use crate::domain::{
-    Origin, Presence, ProjectId, RenderMode, RequestId, RequestState, ShotId, ShotState, TakeId,
-    TakeStatus,
+    Note, Origin, Presence, ProjectId, RenderMode, RenderRequest, RequestId, RequestState, ShotId,
+    ShotState, TakeDecision, TakeId, TakeStatus,
 };
-use crate::pricing::credits;
-use crate::render::body::{self, build_request, BodyError, RequestDraft, TakeFacts};
-use crate::render::outbox::Candidate;
-use crate::settings::load_settings;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use crate::render::body::{build_request, BodyError};
+use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::str::FromStr;
 
 /// Everything a review action can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -84,100 +83,6 @@ pub enum ReviewError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// The editor's current decisions on one take.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TakeDecision {
-    /// The take.
-    pub take_id: TakeId,
-    /// Its shot.
-    pub shot_id: ShotId,
-    /// Its status (`unreviewed` until decided).
-    pub status: TakeStatus,
-    /// Whether it is its shot's final take.
-    pub is_final: bool,
-    /// First frame used, inclusive.
-    pub trim_in: Option<u64>,
-    /// End of the used range, exclusive.
-    pub trim_out: Option<u64>,
-    /// When last decided (RFC 3339), `None` if never.
-    pub decided_at: Option<String>,
-    /// Who last decided, `None` if never.
-    pub decided_by: Option<String>,
-}
-
-/// A note anchored to a frame of a take.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
-    /// Row id.
-    pub id: i64,
-    /// The take.
-    pub take_id: TakeId,
-    /// The frame it is about (0-based).
-    pub frame: u64,
-    /// The note.
-    pub text: String,
-    /// Who wrote it (OS user).
-    pub author: String,
-    /// When (RFC 3339).
-    pub created_at: String,
-}
-
-/// A render request as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RenderRequest {
-    /// Row id.
-    pub id: RequestId,
-    /// Its project.
-    pub project_id: ProjectId,
-    /// Its shot.
-    pub shot_id: ShotId,
-    /// The shot's code (`SH010`).
-    pub shot_code: String,
-    /// The approved take it promotes.
-    pub take_id: TakeId,
-    /// That take's Luma generation id, if known (an upscale is sent to it).
-    pub source_generation_id: Option<String>,
-    /// What is sent and what it costs (flattened: the JSON has the draft's fields inline).
-    #[serde(flatten)]
-    pub draft: RequestDraft,
-    /// Where it is in its life.
-    pub state: RequestState,
-    /// Luma's id for the render, once accepted.
-    pub provider_generation_id: Option<String>,
-    /// The Standard take it produced, once landed.
-    pub result_take_id: Option<TakeId>,
-    /// Why it failed.
-    pub failure_reason: Option<String>,
-    /// Locally generated key; the same approval always returns the same key.
-    pub idempotency_key: String,
-    /// Send attempts.
-    pub attempts: i64,
-    /// Timestamps (RFC 3339).
-    pub created_at: String,
-    /// When it was sent.
-    pub submitted_at: Option<String>,
-    /// When it completed, failed or was cancelled.
-    pub finished_at: Option<String>,
-    /// Last change.
-    pub updated_at: String,
-    /// For an `unknown` request: the generations Luma listed that may be its result, as
-    /// last looked up by a submit pass (empty until then).
-    pub candidates: Vec<Candidate>,
-    /// When it was exported as a body to run elsewhere.
-    pub exported_at: Option<String>,
-    /// The process sending it right now (`submitted`, not yet answered).
-    pub sender: Option<Sender>,
-}
-
-/// The process that claimed a request for a send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Sender {
-    /// Its process id.
-    pub pid: i64,
-    /// Its machine.
-    pub host: String,
-}
-
 /// The user's choices when approving; `None` takes the project default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApproveOptions {
@@ -202,104 +107,8 @@ pub struct Approval {
     pub already_approved: bool,
 }
 
-/// The state of the take that review needs (a `takes` row joined with its decisions).
-struct TakeState {
-    id: TakeId,
-    project_id: ProjectId,
-    shot_id: ShotId,
-    origin: Origin,
-    presence: Presence,
-    error: Option<String>,
-    frames: Option<u64>,
-    decision: TakeDecision,
-}
-
-const TAKE_STATE_SQL: &str =
-    "SELECT t.id, t.project_id, t.shot_id, t.origin, t.presence, t.error, t.frames,
-            d.status, d.is_final, d.trim_in, d.trim_out, d.decided_at, d.decided_by
-     FROM takes t LEFT JOIN take_decisions d ON d.take_id = t.id";
-
-fn parse_col<T>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let text: String = row.get(idx)?;
-    text.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn frame_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<u64>> {
-    let v: Option<i64> = row.get(idx)?;
-    v.map(|v| {
-        u64::try_from(v).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Integer, e.into())
-        })
-    })
-    .transpose()
-}
-
-fn json_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Value>> {
-    let text: Option<String> = row.get(idx)?;
-    text.map(|t| {
-        serde_json::from_str(&t).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
-        })
-    })
-    .transpose()
-}
-
-fn take_state_row(row: &Row<'_>) -> rusqlite::Result<TakeState> {
-    let id = row.get(0)?;
-    let shot_id = row.get(2)?;
-    let status: Option<String> = row.get(7)?;
-    let status = match status {
-        Some(_) => parse_col(row, 7)?,
-        None => TakeStatus::Unreviewed,
-    };
-    Ok(TakeState {
-        id,
-        project_id: row.get(1)?,
-        shot_id,
-        origin: parse_col(row, 3)?,
-        presence: parse_col(row, 4)?,
-        error: row.get(5)?,
-        frames: frame_col(row, 6)?,
-        decision: TakeDecision {
-            take_id: id,
-            shot_id,
-            status,
-            is_final: row.get::<_, Option<bool>>(8)?.unwrap_or(false),
-            trim_in: frame_col(row, 9)?,
-            trim_out: frame_col(row, 10)?,
-            decided_at: row.get(11)?,
-            decided_by: row.get(12)?,
-        },
-    })
-}
-
-fn load_take(conn: &Connection, take_id: TakeId) -> Result<TakeState, ReviewError> {
-    conn.query_row(
-        &format!("{TAKE_STATE_SQL} WHERE t.id = ?1"),
-        [take_id],
-        take_state_row,
-    )
-    .optional()?
-    .ok_or(ReviewError::TakeNotFound(take_id))
-}
-
-/// Other takes of the same shot with a given decision column set.
-fn shot_takes_where(
-    conn: &Connection,
-    take: &TakeState,
-    condition: &str,
-) -> Result<Vec<TakeState>, ReviewError> {
-    let mut stmt = conn.prepare(&format!(
-        "{TAKE_STATE_SQL} WHERE t.shot_id = ?1 AND t.id <> ?2 AND {condition} ORDER BY t.id"
-    ))?;
-    let rows = stmt.query_map(params![take.shot_id, take.id], take_state_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+fn load_take(conn: &Connection, take_id: TakeId) -> Result<ReviewedTake, ReviewError> {
+    decisions::reviewed_take(conn, take_id)?.ok_or(ReviewError::TakeNotFound(take_id))
 }
 
 /// The current decisions on a take.
@@ -310,46 +119,16 @@ pub fn decision(conn: &Connection, take_id: TakeId) -> Result<TakeDecision, Revi
 /// The notes on a take, in frame order.
 pub fn notes(conn: &Connection, take_id: TakeId) -> Result<Vec<Note>, ReviewError> {
     load_take(conn, take_id)?;
-    let mut stmt = conn.prepare(
-        "SELECT id, take_id, frame, text, author, created_at FROM take_notes
-         WHERE take_id = ?1 ORDER BY frame, id",
-    )?;
-    let rows = stmt.query_map([take_id], |r| {
-        Ok(Note {
-            id: r.get(0)?,
-            take_id: r.get(1)?,
-            frame: frame_col(r, 2)?.unwrap_or(0),
-            text: r.get(3)?,
-            author: r.get(4)?,
-            created_at: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Makes sure the take has a decisions row, then stamps who decided and when.
-fn stamp_decision(tx: &Transaction<'_>, take_id: TakeId) -> Result<(), ReviewError> {
-    let (now, actor) = (crate::catalog::now_text(), crate::catalog::current_actor());
-    tx.execute(
-        "INSERT INTO take_decisions (take_id, decided_at, decided_by) VALUES (?1, ?2, ?3)
-         ON CONFLICT (take_id) DO UPDATE SET decided_at = excluded.decided_at,
-                                             decided_by = excluded.decided_by",
-        params![take_id, now, actor],
-    )?;
-    Ok(())
+    Ok(decisions::notes(conn, take_id)?)
 }
 
 fn write_status(
     tx: &Transaction<'_>,
-    take: &TakeState,
+    take: &ReviewedTake,
     status: TakeStatus,
     detail: Value,
 ) -> Result<(), ReviewError> {
-    stamp_decision(tx, take.id)?;
-    tx.execute(
-        "UPDATE take_decisions SET status = ?2 WHERE take_id = ?1",
-        params![take.id, status.as_str()],
-    )?;
+    decisions::set_status(tx, take.id, status)?;
     let kind = match status {
         TakeStatus::Approved => "take_approved",
         _ if take.decision.status == TakeStatus::Approved => "take_unapproved",
@@ -372,15 +151,11 @@ fn write_status(
 
 fn write_final(
     tx: &Transaction<'_>,
-    take: &TakeState,
+    take: &ReviewedTake,
     is_final: bool,
     detail: Value,
 ) -> Result<(), ReviewError> {
-    stamp_decision(tx, take.id)?;
-    tx.execute(
-        "UPDATE take_decisions SET is_final = ?2 WHERE take_id = ?1",
-        params![take.id, is_final],
-    )?;
+    decisions::set_final(tx, take.id, is_final)?;
     let kind = if is_final {
         "final_marked"
     } else {
@@ -400,11 +175,11 @@ fn write_final(
 
 /// Makes `take` its shot's only final take, moving the mark from another take if needed.
 /// Returns false when it already was final.
-fn move_final_mark(tx: &Transaction<'_>, take: &TakeState) -> Result<bool, ReviewError> {
+fn move_final_mark(tx: &Transaction<'_>, take: &ReviewedTake) -> Result<bool, ReviewError> {
     if take.decision.is_final {
         return Ok(false);
     }
-    let previous = shot_takes_where(tx, take, "d.is_final = 1")?;
+    let previous = decisions::other_final_takes(tx, take)?;
     for other in &previous {
         write_final(
             tx,
@@ -422,7 +197,7 @@ fn move_final_mark(tx: &Transaction<'_>, take: &TakeState) -> Result<bool, Revie
 /// was sent, keeps a completed one as history; clears the final mark a Standard approval set.
 fn withdraw_approval(
     tx: &Transaction<'_>,
-    take: &TakeState,
+    take: &ReviewedTake,
     reason: &str,
 ) -> Result<Option<RequestId>, ReviewError> {
     if take.origin == Origin::Standard {
@@ -431,7 +206,7 @@ fn withdraw_approval(
         }
         return Ok(None);
     }
-    let Some((request_id, state)) = live_request_state(tx, take.id)? else {
+    let Some((request_id, state)) = requests::live_request(tx, take.id)? else {
         return Ok(None);
     };
     match state {
@@ -445,37 +220,13 @@ fn withdraw_approval(
     }
 }
 
-fn live_request_state(
-    conn: &Connection,
-    take_id: TakeId,
-) -> Result<Option<(RequestId, RequestState)>, ReviewError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, state FROM render_requests
-             WHERE source_take_id = ?1 AND state NOT IN ('failed', 'cancelled')",
-            [take_id],
-            |r| Ok((r.get(0)?, parse_col(r, 1)?)),
-        )
-        .optional()?)
-}
-
 fn cancel_queued(
     tx: &Transaction<'_>,
     project_id: ProjectId,
     request_id: RequestId,
     reason: &str,
 ) -> Result<(), ReviewError> {
-    let now = crate::catalog::now_text();
-    tx.execute(
-        "UPDATE render_requests SET state = 'cancelled', finished_at = ?2, updated_at = ?2
-         WHERE id = ?1 AND state IN ('queued', 'exported')",
-        params![request_id, now],
-    )?;
-    let (take_id, shot_id): (TakeId, ShotId) = tx.query_row(
-        "SELECT source_take_id, shot_id FROM render_requests WHERE id = ?1",
-        [request_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (take_id, shot_id) = requests::cancel_queued(tx, request_id)?;
     log_event(
         tx,
         project_id,
@@ -558,7 +309,7 @@ pub fn approve(
             });
         }
 
-        let existing = live_request_state(tx, take_id)?;
+        let existing = requests::live_request(tx, take_id)?;
         if already_approved {
             if let Some((request_id, _)) = existing {
                 return Ok(Approval {
@@ -572,11 +323,7 @@ pub fn approve(
         }
 
         let reason = format!("approval moved to take {take_id}");
-        let others = shot_takes_where(
-            tx,
-            &take,
-            "d.status = 'approved' AND t.origin <> 'standard'",
-        )?;
+        let others = decisions::other_approved_drafts(tx, &take)?;
         for other in &others {
             let mut detail = json!({ "reason": reason, "to_take": take_id });
             if let Some(id) = withdraw_approval(tx, other, &reason)? {
@@ -616,84 +363,18 @@ pub fn approve(
 /// that a concurrent writer recorded first) and whether this call created it.
 fn insert_request(
     tx: &Transaction<'_>,
-    take: &TakeState,
+    take: &ReviewedTake,
     options: &ApproveOptions,
 ) -> Result<(RequestId, bool), ReviewError> {
     let settings = load_settings(tx, take.project_id)?;
-    let facts = take_facts(tx, take.id)?;
+    let facts = takes::take_facts(tx, take.id)?.ok_or(ReviewError::TakeNotFound(take.id))?;
     let mode = options.mode.unwrap_or(settings.default_mode);
     let draft = build_request(&facts, mode, options.resolution.as_deref(), &settings)?;
-    let key = uuid::Uuid::new_v4().to_string();
-    let now = crate::catalog::now_text();
-    let to_text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
-    tx.execute(
-        "INSERT INTO render_requests
-           (project_id, shot_id, source_take_id, mode, model, resolution, duration_s,
-            aspect_ratio, prompt, keyframes_json, concepts_json, body_json, missing_json,
-            credits_estimate, state, idempotency_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'queued', ?15, ?16, ?16)
-         ON CONFLICT DO NOTHING",
-        params![
-            take.project_id,
-            take.shot_id,
-            take.id,
-            draft.mode.as_str(),
-            draft.model,
-            draft.resolution,
-            draft.duration_s,
-            draft.aspect_ratio,
-            draft.prompt,
-            to_text(&draft.keyframes),
-            to_text(&draft.concepts),
-            draft.body.to_string(),
-            json!(draft.missing).to_string(),
-            draft.credits_estimate,
-            key,
-            now,
-        ],
-    )?;
-    let (request_id, live_key): (RequestId, String) = tx.query_row(
-        "SELECT id, idempotency_key FROM render_requests
-         WHERE source_take_id = ?1 AND state NOT IN ('failed', 'cancelled')",
-        [take.id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((request_id, live_key == key))
-}
-
-fn take_facts(conn: &Connection, take_id: TakeId) -> Result<TakeFacts, ReviewError> {
-    conn.query_row(
-        "SELECT id, origin, path, generation_id, prompt, aspect_ratio, resolution, duration_s,
-                width, height, request_json
-         FROM takes WHERE id = ?1",
-        [take_id],
-        |r| {
-            let path: String = r.get(2)?;
-            let file_name = std::path::Path::new(&path)
-                .file_name()
-                .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
-            // A stored request that is not valid JSON is treated as absent: the sidecar
-            // problem is already reported on the take (`sidecar_error`).
-            let stored_json = r
-                .get::<_, Option<String>>(10)?
-                .and_then(|t| serde_json::from_str(&t).ok());
-            Ok(TakeFacts {
-                take_id: r.get(0)?,
-                origin: parse_col(r, 1)?,
-                file_name,
-                generation_id: r.get(3)?,
-                prompt: r.get(4)?,
-                aspect_ratio: r.get(5)?,
-                resolution: r.get(6)?,
-                duration_s: r.get(7)?,
-                width: r.get(8)?,
-                height: r.get(9)?,
-                stored_json,
-            })
-        },
-    )
-    .optional()?
-    .ok_or(ReviewError::TakeNotFound(take_id))
+    Ok(requests::insert_request(
+        tx,
+        (take.project_id, take.shot_id, take.id),
+        &draft,
+    )?)
 }
 
 fn budget_warning(
@@ -794,11 +475,9 @@ pub fn set_trim(
                 .transpose()
                 .map_err(|_| ReviewError::InvalidTrim("frame number too large".into()))
         };
-        stamp_decision(tx, take_id)?;
-        tx.execute(
-            "UPDATE take_decisions SET trim_in = ?2, trim_out = ?3 WHERE take_id = ?1",
-            params![take_id, as_sql(trim_in)?, as_sql(trim_out)?],
-        )?;
+        as_sql(trim_in)?;
+        as_sql(trim_out)?;
+        decisions::set_trim(tx, take_id, trim_in, trim_out)?;
         log_event(
             tx,
             take.project_id,
@@ -834,15 +513,9 @@ pub fn add_note(
                 frames.saturating_sub(1)
             )));
         }
-        let frame_sql = i64::try_from(frame)
+        i64::try_from(frame)
             .map_err(|_| ReviewError::InvalidNote(format!("frame {frame} is too large")))?;
-        let (now, actor) = (crate::catalog::now_text(), crate::catalog::current_actor());
-        tx.execute(
-            "INSERT INTO take_notes (take_id, frame, text, author, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![take_id, frame_sql, text, actor, now],
-        )?;
-        let id = tx.last_insert_rowid();
+        let note = decisions::insert_note(tx, take_id, frame, text)?;
         log_event(
             tx,
             take.project_id,
@@ -850,16 +523,9 @@ pub fn add_note(
             Some(take_id),
             Some(take.shot_id),
             None,
-            &json!({ "note_id": id, "frame": frame, "text": text }),
+            &json!({ "note_id": note.id, "frame": frame, "text": text }),
         )?;
-        Ok(Note {
-            id,
-            take_id,
-            frame,
-            text: text.to_owned(),
-            author: actor,
-            created_at: now,
-        })
+        Ok(note)
     })
 }
 
@@ -889,79 +555,9 @@ pub fn cancel_request(
     })
 }
 
-const REQUEST_SQL: &str = "SELECT r.id, r.project_id, r.shot_id, s.code, r.source_take_id,
-        t.generation_id, r.mode, r.model, r.resolution, r.duration_s, r.aspect_ratio, r.prompt,
-        r.keyframes_json, r.concepts_json, r.body_json, r.missing_json, r.credits_estimate,
-        r.state, r.provider_generation_id, r.result_take_id, r.failure_reason,
-        r.idempotency_key, r.attempts, r.created_at, r.submitted_at, r.finished_at, r.updated_at,
-        r.candidates_json, r.exported_at, r.owner_pid, r.owner_host
-    FROM render_requests r
-    JOIN shots s ON s.id = r.shot_id
-    JOIN takes t ON t.id = r.source_take_id";
-
-fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
-    let mode: RenderMode = parse_col(r, 6)?;
-    let source_generation_id: Option<String> = r.get(5)?;
-    let missing = json_col(r, 15)?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    Ok(RenderRequest {
-        id: r.get(0)?,
-        project_id: r.get(1)?,
-        shot_id: r.get(2)?,
-        shot_code: r.get(3)?,
-        take_id: r.get(4)?,
-        draft: RequestDraft {
-            endpoint: body::endpoint(mode, source_generation_id.as_deref()),
-            mode,
-            model: r.get(7)?,
-            resolution: r.get(8)?,
-            duration_s: r.get(9)?,
-            aspect_ratio: r.get(10)?,
-            prompt: r.get(11)?,
-            keyframes: json_col(r, 12)?,
-            concepts: json_col(r, 13)?,
-            body: json_col(r, 14)?.unwrap_or(Value::Null),
-            missing,
-            credits_estimate: r.get(16)?,
-        },
-        source_generation_id,
-        state: parse_col(r, 17)?,
-        provider_generation_id: r.get(18)?,
-        result_take_id: r.get(19)?,
-        failure_reason: r.get(20)?,
-        idempotency_key: r.get(21)?,
-        attempts: r.get(22)?,
-        created_at: r.get(23)?,
-        submitted_at: r.get(24)?,
-        finished_at: r.get(25)?,
-        updated_at: r.get(26)?,
-        // Written by the outbox from Luma's list; unreadable text is no candidates.
-        candidates: json_col(r, 27)
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default(),
-        exported_at: r.get(28)?,
-        sender: match (
-            r.get::<_, Option<i64>>(29)?,
-            r.get::<_, Option<String>>(30)?,
-        ) {
-            (Some(pid), Some(host)) => Some(Sender { pid, host }),
-            _ => None,
-        },
-    })
-}
-
 /// One render request.
 pub fn request(conn: &Connection, request_id: RequestId) -> Result<RenderRequest, ReviewError> {
-    conn.query_row(
-        &format!("{REQUEST_SQL} WHERE r.id = ?1"),
-        [request_id],
-        request_row,
-    )
-    .optional()?
-    .ok_or(ReviewError::RequestNotFound(request_id))
+    requests::request(conn, request_id)?.ok_or(ReviewError::RequestNotFound(request_id))
 }
 
 /// Every render request of a project, oldest first.
@@ -969,53 +565,14 @@ pub fn requests(
     conn: &Connection,
     project_id: ProjectId,
 ) -> Result<Vec<RenderRequest>, ReviewError> {
-    let mut stmt = conn.prepare(&format!(
-        "{REQUEST_SQL} WHERE r.project_id = ?1 ORDER BY r.id"
-    ))?;
-    let rows = stmt.query_map([project_id], request_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Per shot: whether it has a final take, a completed request with its result, a request
-/// sent or of unknown outcome, an approved take. One query for one shot or a whole project.
-const SHOT_STATE_SQL: &str = "SELECT s.id,
-        EXISTS (SELECT 1 FROM takes t JOIN take_decisions d ON d.take_id = t.id
-                WHERE t.shot_id = s.id AND d.is_final = 1),
-        EXISTS (SELECT 1 FROM render_requests r
-                WHERE r.shot_id = s.id AND r.state = 'completed' AND r.result_take_id IS NOT NULL),
-        EXISTS (SELECT 1 FROM render_requests r
-                WHERE r.shot_id = s.id AND r.state IN ('submitted', 'unknown', 'completed')),
-        EXISTS (SELECT 1 FROM takes t JOIN take_decisions d ON d.take_id = t.id
-                WHERE t.shot_id = s.id AND d.status = 'approved')
-    FROM shots s";
-
-fn shot_state_row(r: &Row<'_>) -> rusqlite::Result<(ShotId, ShotState)> {
-    let state = if r.get(1)? {
-        ShotState::Final
-    } else if r.get(2)? {
-        ShotState::Rendered
-    } else if r.get(3)? {
-        ShotState::Rendering
-    } else if r.get(4)? {
-        ShotState::Approved
-    } else {
-        ShotState::Exploring
-    };
-    Ok((r.get(0)?, state))
+    Ok(requests::requests(conn, project_id)?)
 }
 
 /// A shot's state: `final` if a take is final; `rendered` if a request completed with its
 /// result take; `rendering` if a request was sent (or completed, result not landed yet) or
 /// its outcome is unknown; `approved` if a take is approved; else `exploring`.
 pub fn shot_state(conn: &Connection, shot_id: ShotId) -> Result<ShotState, ReviewError> {
-    conn.query_row(
-        &format!("{SHOT_STATE_SQL} WHERE s.id = ?1"),
-        [shot_id],
-        shot_state_row,
-    )
-    .optional()?
-    .map(|(_, state)| state)
-    .ok_or(ReviewError::ShotNotFound(shot_id))
+    decisions::shot_state(conn, shot_id)?.ok_or(ReviewError::ShotNotFound(shot_id))
 }
 
 /// The state of every shot of a project, in shot-list order.
@@ -1023,9 +580,5 @@ pub fn shot_states(
     conn: &Connection,
     project_id: ProjectId,
 ) -> Result<Vec<(ShotId, ShotState)>, ReviewError> {
-    let mut stmt = conn.prepare(&format!(
-        "{SHOT_STATE_SQL} WHERE s.project_id = ?1 ORDER BY s.position, s.id"
-    ))?;
-    let rows = stmt.query_map([project_id], shot_state_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(decisions::shot_states(conn, project_id)?)
 }

@@ -2,16 +2,18 @@
 //! pattern, stored as JSON in `projects.settings_json`.
 //!
 //! Owns the value, its defaults, validation and (de)serialisation. What each setting does is
-//! up to its reader (`pricing`, `render::body`, ingest). A missing field reads as its default,
+//! up to its reader (`pricing`, `render::body`, ingest); `catalog::projects` stores it. A missing field reads as its default,
 //! so older settings keep working as fields are added; malformed JSON is an error, never
 //! silently replaced by defaults (that would lose the user's prices and budget).
 
-use crate::catalog::{log_event, CatalogError};
-use crate::domain::{ProjectId, Rate, RenderMode};
+use crate::domain::{Rate, RenderMode, RESOLUTIONS};
 use crate::pricing::PricingTable;
-use crate::render::body::RESOLUTIONS;
-use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
+
+/// Settings that cannot be stored as they are, and why (one sentence for the user).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidSettings(pub String);
 
 /// A project's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +49,7 @@ impl Default for ProjectSettings {
 impl ProjectSettings {
     /// Checks what can be checked without context: no negative price or budget, a
     /// resolution Luma renders at, a usable fps fallback.
-    pub fn validate(&self) -> Result<(), CatalogError> {
+    pub fn validate(&self) -> Result<(), InvalidSettings> {
         let p = &self.pricing;
         let rates = [
             ("Flash credits per second", p.flash_per_second),
@@ -56,72 +58,31 @@ impl ProjectSettings {
             ("budget", self.budget.unwrap_or(0)),
         ];
         if let Some((what, value)) = rates.iter().find(|(_, v)| *v < 0) {
-            return Err(CatalogError::Invalid(format!(
+            return Err(InvalidSettings(format!(
                 "the {what} cannot be negative (got {value})"
             )));
         }
         if !(p.usd_per_second.is_finite() && p.usd_per_second >= 0.0) {
-            return Err(CatalogError::Invalid(format!(
+            return Err(InvalidSettings(format!(
                 "the API price per second must be a number ≥ 0 (got {})",
                 p.usd_per_second
             )));
         }
         if !RESOLUTIONS.contains(&self.default_resolution.as_str()) {
-            return Err(CatalogError::Invalid(format!(
+            return Err(InvalidSettings(format!(
                 "the default resolution '{}' is not one Luma renders at (use one of {})",
                 self.default_resolution,
                 RESOLUTIONS.join(", ")
             )));
         }
         if Rate::new(self.fps_fallback.num, self.fps_fallback.den) != Some(self.fps_fallback) {
-            return Err(CatalogError::Invalid(format!(
+            return Err(InvalidSettings(format!(
                 "the fallback frame rate {}/{} must be positive and in lowest terms",
                 self.fps_fallback.num, self.fps_fallback.den
             )));
         }
         Ok(())
     }
-}
-
-/// Reads a project's settings; fields absent from the stored JSON take their defaults.
-pub fn load_settings(
-    conn: &Connection,
-    project_id: ProjectId,
-) -> Result<ProjectSettings, CatalogError> {
-    let json: String = conn
-        .query_row(
-            "SELECT settings_json FROM projects WHERE id = ?1",
-            [project_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| CatalogError::NotFound(format!("project {project_id} not found")))?;
-    serde_json::from_str(&json).map_err(|e| {
-        CatalogError::Invalid(format!(
-            "the settings of project {project_id} cannot be read ({e}); fix them in the settings dialog or reset them"
-        ))
-    })
-}
-
-/// Validates and stores a project's settings, logging the change in the event log.
-pub fn save_settings(
-    tx: &Transaction<'_>,
-    project_id: ProjectId,
-    settings: &ProjectSettings,
-) -> Result<(), CatalogError> {
-    settings.validate()?;
-    let json = serde_json::to_value(settings)
-        .map_err(|e| CatalogError::Invalid(format!("settings cannot be stored: {e}")))?;
-    let changed = tx.execute(
-        "UPDATE projects SET settings_json = ?2 WHERE id = ?1",
-        rusqlite::params![project_id, json.to_string()],
-    )?;
-    if changed == 0 {
-        return Err(CatalogError::NotFound(format!(
-            "project {project_id} not found"
-        )));
-    }
-    log_event(tx, project_id, "settings_saved", None, None, None, &json)
 }
 
 #[cfg(test)]

@@ -5,8 +5,12 @@
 //! write discipline: every transaction that may write starts with `BEGIN IMMEDIATE`
 //! (`Catalog::write`). Queries and mutations of each table group live in the submodules.
 
+mod columns;
+pub mod decisions;
 pub mod projects;
+pub mod requests;
 pub mod shots;
+pub mod spend;
 pub mod takes;
 
 pub use projects::{Project, WatchedFolder};

@@ -1,6 +1,8 @@
 //! Projects and their watched folders.
 
 use super::{log_event, now_text, CatalogError};
+use crate::domain::ProjectId;
+use crate::settings::ProjectSettings;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::{Path, PathBuf};
 
@@ -157,4 +159,47 @@ pub fn add_folder(
         project_id,
         path: path.to_owned(),
     })
+}
+
+/// Reads a project's settings; fields absent from the stored JSON take their defaults.
+pub fn load_settings(
+    conn: &Connection,
+    project_id: ProjectId,
+) -> Result<ProjectSettings, CatalogError> {
+    let json: String = conn
+        .query_row(
+            "SELECT settings_json FROM projects WHERE id = ?1",
+            [project_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CatalogError::NotFound(format!("project {project_id} not found")))?;
+    serde_json::from_str(&json).map_err(|e| {
+        CatalogError::Invalid(format!(
+            "the settings of project {project_id} cannot be read ({e}); fix them in the settings dialog or reset them"
+        ))
+    })
+}
+
+/// Validates and stores a project's settings, logging the change in the event log.
+pub fn save_settings(
+    tx: &Transaction<'_>,
+    project_id: ProjectId,
+    settings: &ProjectSettings,
+) -> Result<(), CatalogError> {
+    settings
+        .validate()
+        .map_err(|e| CatalogError::Invalid(e.0))?;
+    let json = serde_json::to_value(settings)
+        .map_err(|e| CatalogError::Invalid(format!("settings cannot be stored: {e}")))?;
+    let changed = tx.execute(
+        "UPDATE projects SET settings_json = ?2 WHERE id = ?1",
+        rusqlite::params![project_id, json.to_string()],
+    )?;
+    if changed == 0 {
+        return Err(CatalogError::NotFound(format!(
+            "project {project_id} not found"
+        )));
+    }
+    log_event(tx, project_id, "settings_saved", None, None, None, &json)
 }

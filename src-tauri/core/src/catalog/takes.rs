@@ -5,9 +5,10 @@
 //! content reappears. Ingest writes here through [`TakeRecord`]; the user's moves go
 //! through [`Catalog::move_take`] and stick.
 
+use super::columns::parse_col;
 use super::shots::{ensure_shot_by_code, shot};
 use super::{log_event, now_text, Catalog, CatalogError};
-use crate::domain::{MediaInfo, Origin, Presence, Rate, TakeStatus};
+use crate::domain::{MediaInfo, Origin, Presence, Rate, TakeFacts, TakeStatus};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::PathBuf;
 
@@ -120,15 +121,6 @@ const TAKE_SELECT: &str =
         COALESCE(d.status, 'unreviewed'), COALESCE(d.is_final, 0), d.trim_in, d.trim_out
      FROM takes t JOIN shots s ON s.id = t.shot_id LEFT JOIN take_decisions d ON d.take_id = t.id";
 
-fn parse<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    text.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
     let frames: Option<i64> = r.get(8)?;
     let fps = match (r.get::<_, Option<u32>>(9)?, r.get::<_, Option<u32>>(10)?) {
@@ -156,7 +148,7 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
         path: PathBuf::from(r.get::<_, String>(5)?),
         size: r.get::<_, i64>(6)? as u64,
         media,
-        origin: parse(15, r.get(15)?)?,
+        origin: parse_col(r, 15)?,
         generation_id: r.get(16)?,
         prompt: r.get(17)?,
         aspect_ratio: r.get(18)?,
@@ -164,8 +156,8 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
         request_json: r.get(20)?,
         sidecar_error: r.get(21)?,
         error: r.get(22)?,
-        presence: parse(23, r.get(23)?)?,
-        status: parse(24, r.get(24)?)?,
+        presence: parse_col(r, 23)?,
+        status: parse_col(r, 24)?,
         is_final: r.get(25)?,
         trim_in: r.get::<_, Option<i64>>(26)?.map(|v| v as u64),
         trim_out: r.get::<_, Option<i64>>(27)?.map(|v| v as u64),
@@ -195,6 +187,42 @@ pub fn takes(
     ))?;
     let rows = stmt.query_map(params![project_id, shot_id], take_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// What render-request building needs to know about a take, `None` when the id is unknown.
+pub fn take_facts(conn: &Connection, take_id: i64) -> Result<Option<TakeFacts>, CatalogError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, origin, path, generation_id, prompt, aspect_ratio, resolution, duration_s,
+                    width, height, request_json
+             FROM takes WHERE id = ?1",
+            [take_id],
+            |r| {
+                let path: String = r.get(2)?;
+                let file_name = std::path::Path::new(&path)
+                    .file_name()
+                    .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
+                // A stored request that is not valid JSON is treated as absent: the sidecar
+                // problem is already reported on the take (`sidecar_error`).
+                let stored_json = r
+                    .get::<_, Option<String>>(10)?
+                    .and_then(|t| serde_json::from_str(&t).ok());
+                Ok(TakeFacts {
+                    take_id: r.get(0)?,
+                    origin: parse_col(r, 1)?,
+                    file_name,
+                    generation_id: r.get(3)?,
+                    prompt: r.get(4)?,
+                    aspect_ratio: r.get(5)?,
+                    resolution: r.get(6)?,
+                    duration_s: r.get(7)?,
+                    width: r.get(8)?,
+                    height: r.get(9)?,
+                    stored_json,
+                })
+            },
+        )
+        .optional()?)
 }
 
 /// The take holding this content in the project, if any.
@@ -363,6 +391,27 @@ pub fn refresh_take(
         ],
     )?;
     Ok(())
+}
+
+/// Forgets the file row of a path that was renamed away (its take keeps its other rows).
+pub fn forget_renamed_file(tx: &Transaction<'_>, file_id: i64) -> Result<(), CatalogError> {
+    tx.execute("DELETE FROM files WHERE id = ?1", [file_id])?;
+    Ok(())
+}
+
+/// The take of `project_id` recorded at `path` without content (its file was unreadable).
+pub fn unhashed_take_at(
+    conn: &Connection,
+    project_id: i64,
+    path: &str,
+) -> Result<Option<i64>, CatalogError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
+            params![project_id, path],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Records that `path` (in `folder_id`) holds take `take_id`, replacing any earlier row

@@ -2,11 +2,11 @@
 //! notes, credits and provenance. The only part of `export` that reads the database.
 
 use super::{ClipEntry, ShotEntry, Timeline};
+use crate::catalog::projects::load_settings;
 use crate::catalog::{projects, shots, takes, TakeRow};
 use crate::domain::{Origin, TakeStatus};
 use crate::pricing::whole_seconds;
 use crate::review::{self, ReviewError};
-use crate::settings::load_settings;
 use rusqlite::Connection;
 use std::collections::HashMap;
 

@@ -13,6 +13,7 @@ mod watch;
 pub use gate::{Readiness, SettleGate};
 pub use watch::{watch, LookAgain, WatchHandle};
 
+use crate::catalog::requests::link_result;
 use crate::catalog::shots::{
     ensure_shot_for_prompt, reserve_codes, reserved_codes, shot_for_file_code, unsorted_shot,
     FileCodeShot,
@@ -25,7 +26,6 @@ use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder
 use crate::hash::{hash_file, HashError};
 use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
 use crate::probe::{probe_file, ProbeError};
-use crate::render::outbox::{link_result, OutboxError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -95,6 +95,8 @@ pub enum IngestEvent {
     Added {
         /// Take id.
         take: i64,
+        /// Its shot's id.
+        shot_id: i64,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -104,6 +106,8 @@ pub enum IngestEvent {
     Changed {
         /// Take id.
         take: i64,
+        /// Its shot's id.
+        shot_id: i64,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -113,6 +117,8 @@ pub enum IngestEvent {
     Missing {
         /// Take id.
         take: i64,
+        /// Its shot's id.
+        shot_id: i64,
         /// Shot code.
         shot: String,
         /// The path it was last seen at.
@@ -122,6 +128,8 @@ pub enum IngestEvent {
     Restored {
         /// Take id.
         take: i64,
+        /// Its shot's id.
+        shot_id: i64,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -481,12 +489,14 @@ fn forget_path(
             )?;
             Ok(vec![IngestEvent::Missing {
                 take: t.id,
+                shot_id: t.shot_id,
                 shot: t.shot_code,
                 path: path.to_owned(),
             }])
         } else {
             Ok(vec![IngestEvent::Changed {
                 take: t.id,
+                shot_id: t.shot_id,
                 shot: t.shot_code,
                 path: t.path,
             }])
@@ -687,7 +697,7 @@ fn record(
         let mut events = Vec::new();
         if let Some(old) = ex.renamed_from.as_deref().and_then(Path::to_str) {
             if let Some(f) = file_by_path(tx, old)? {
-                tx.execute("DELETE FROM files WHERE id = ?1", [f.id])?;
+                crate::catalog::takes::forget_renamed_file(tx, f.id)?;
             }
         }
         // This path held other content before (or was unreadable): let go of it first.
@@ -707,6 +717,7 @@ fn record(
                 if gone && !dropped {
                     events.push(IngestEvent::Missing {
                         take: prior.id,
+                        shot_id: prior.shot_id,
                         shot: prior.shot_code,
                         path: rec.path.clone(),
                     });
@@ -715,13 +726,7 @@ fn record(
         }
         let existing = match &rec.content_hash {
             Some(h) => take_id_by_hash(tx, project_id, h)?,
-            None => tx
-                .query_row(
-                    "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
-                    rusqlite::params![project_id, path_text],
-                    |r| r.get(0),
-                )
-                .ok(),
+            None => crate::catalog::takes::unhashed_take_at(tx, project_id, &path_text)?,
         };
         match existing {
             Some(id) => {
@@ -742,12 +747,14 @@ fn record(
                     )?;
                     events.push(IngestEvent::Restored {
                         take: id,
+                        shot_id: after.shot_id,
                         shot: after.shot_code,
                         path: rec.path.clone(),
                     });
                 } else if before != after {
                     events.push(IngestEvent::Changed {
                         take: id,
+                        shot_id: after.shot_id,
                         shot: after.shot_code,
                         path: rec.path.clone(),
                     });
@@ -759,12 +766,9 @@ fn record(
                 put_file(tx, folder.id, id, rec)?;
                 // A render we requested came back: link it and let it join the request's shot.
                 if let Some(generation_id) = &rec.generation_id {
-                    link_result(tx, id, generation_id).map_err(|e| match e {
-                        OutboxError::Catalog(c) => c,
-                        other => CatalogError::Invalid(other.to_string()),
-                    })?;
+                    link_result(tx, id, generation_id)?;
                 }
-                let code = crate::catalog::takes::take(tx, id)?.shot_code;
+                let landed = crate::catalog::takes::take(tx, id)?;
                 let mut detail = serde_json::json!({ "path": path_text });
                 if let Some(held) = code_held_by {
                     detail["code_held_by"] =
@@ -781,7 +785,8 @@ fn record(
                 )?;
                 events.push(IngestEvent::Added {
                     take: id,
-                    shot: code,
+                    shot_id: landed.shot_id,
+                    shot: landed.shot_code,
                     path: rec.path.clone(),
                 });
             }

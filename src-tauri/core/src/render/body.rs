@@ -5,20 +5,16 @@
 //! not known. No database, no network: `review` stores the draft as a render request, the
 //! outbox in `render` sends `body` to `endpoint` unchanged.
 
-use crate::domain::{Origin, RenderMode, TakeId};
+use crate::domain::{Origin, RenderMode, RESOLUTIONS, UPSCALE_RESOLUTIONS};
+use crate::domain::{RequestDraft, TakeFacts};
 use crate::pricing::whole_seconds;
 use crate::settings::ProjectSettings;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The Standard model every promotion renders with.
 pub const STANDARD_MODEL: &str = "ray-2";
 /// The Flash model (what a Flash take's generation used).
 pub const FLASH_MODEL: &str = "ray-flash-2";
-/// Resolutions Luma renders at.
-pub const RESOLUTIONS: &[&str] = &["540p", "720p", "1080p", "4k"];
-/// Resolutions an upscale goes to.
-pub const UPSCALE_RESOLUTIONS: &[&str] = &["1080p", "4k"];
 /// Durations Luma generates, in seconds.
 pub const DURATIONS_S: &[i64] = &[5, 9];
 /// Aspect ratios Luma generates.
@@ -51,34 +47,6 @@ pub enum BodyError {
         /// The seconds the request asks for.
         seconds: i64,
     },
-}
-
-/// What is known about the take being promoted (one `takes` row).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TakeFacts {
-    /// The take.
-    pub take_id: TakeId,
-    /// Which model made it.
-    pub origin: Origin,
-    /// Its file name (last known path's final component).
-    pub file_name: String,
-    /// Its Luma generation id, from the sidecar.
-    pub generation_id: Option<String>,
-    /// Prompt as ingest recorded it (sidecar, else the file name's prompt slug).
-    pub prompt: Option<String>,
-    /// Aspect ratio as ingest recorded it.
-    pub aspect_ratio: Option<String>,
-    /// Resolution as ingest recorded it.
-    pub resolution: Option<String>,
-    /// Measured duration of the file, seconds.
-    pub duration_s: Option<f64>,
-    /// Display width, pixels.
-    pub width: Option<u32>,
-    /// Display height, pixels.
-    pub height: Option<u32>,
-    /// `takes.request_json`: the Luma `request` object from the sidecar, or the whole
-    /// generation object (then its `request` and `assets.video` are used).
-    pub stored_json: Option<Value>,
 }
 
 impl TakeFacts {
@@ -118,50 +86,6 @@ impl TakeFacts {
                 Origin::Standard => STANDARD_MODEL,
                 Origin::Unknown => "unknown",
             })
-    }
-}
-
-/// A render request ready to be stored: the exact body, where it goes, its estimate, and
-/// what had to be assumed. A stored request ([`crate::review::RenderRequest`]) is a draft
-/// plus its identity and life.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestDraft {
-    /// How the take is promoted.
-    pub mode: RenderMode,
-    /// The model of the result (`ray-2`; for an upscale, the source's model).
-    pub model: String,
-    /// Resolution of the result.
-    pub resolution: String,
-    /// Requested seconds (what the estimate is priced on).
-    pub duration_s: i64,
-    /// Aspect ratio sent (regenerate) or known (modify, upscale).
-    pub aspect_ratio: Option<String>,
-    /// Prompt sent, if any.
-    pub prompt: Option<String>,
-    /// Keyframes sent (regenerate), verbatim from the Flash request.
-    pub keyframes: Option<Value>,
-    /// Camera concepts sent (regenerate), verbatim from the Flash request.
-    pub concepts: Option<Value>,
-    /// The JSON body, exactly as sent.
-    pub body: Value,
-    /// Path relative to the API base URL (see [`endpoint`]).
-    pub endpoint: String,
-    /// Credit estimate from the project's pricing table.
-    pub credits_estimate: i64,
-    /// What was not known or had to be assumed, one sentence each.
-    pub missing: Vec<String>,
-}
-
-/// Where a request of `mode` is sent, relative to the API base URL. An upscale names the
-/// source generation; while that id is unknown the path keeps the `{id}` placeholder.
-pub fn endpoint(mode: RenderMode, source_generation_id: Option<&str>) -> String {
-    match mode {
-        RenderMode::Regenerate => "generations/video".to_owned(),
-        RenderMode::Modify => "generations/video/modify".to_owned(),
-        RenderMode::Upscale => format!(
-            "generations/{}/upscale",
-            source_generation_id.unwrap_or("{id}")
-        ),
     }
 }
 
@@ -303,7 +227,7 @@ fn regenerate(
         keyframes,
         concepts,
         body,
-        endpoint: endpoint(RenderMode::Regenerate, None),
+        endpoint: RenderMode::Regenerate.endpoint(None),
         credits_estimate: 0,
         missing,
     }
@@ -348,7 +272,7 @@ fn modify(
         keyframes: None,
         concepts: None,
         body,
-        endpoint: endpoint(RenderMode::Modify, None),
+        endpoint: RenderMode::Modify.endpoint(None),
         credits_estimate: 0,
         missing,
     }
@@ -381,7 +305,7 @@ fn upscale(
             .map(str::to_owned),
         keyframes: None,
         concepts: None,
-        endpoint: endpoint(RenderMode::Upscale, take.generation_id.as_deref()),
+        endpoint: RenderMode::Upscale.endpoint(take.generation_id.as_deref()),
         credits_estimate: 0,
         missing,
     }
@@ -520,15 +444,15 @@ mod tests {
     #[test]
     fn upscale_endpoints_name_the_source_generation() {
         assert_eq!(
-            endpoint(RenderMode::Upscale, Some("abc")),
+            RenderMode::Upscale.endpoint(Some("abc")),
             "generations/abc/upscale"
         );
         assert_eq!(
-            endpoint(RenderMode::Upscale, None),
+            RenderMode::Upscale.endpoint(None),
             "generations/{id}/upscale"
         );
         assert_eq!(
-            endpoint(RenderMode::Modify, None),
+            RenderMode::Modify.endpoint(None),
             "generations/video/modify"
         );
     }

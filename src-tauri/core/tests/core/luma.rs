@@ -8,12 +8,13 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use takeboard_core::catalog::requests::link_result;
 use takeboard_core::catalog::{Catalog, SharedCatalog};
 use takeboard_core::domain::RequestState;
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
 use takeboard_core::render::outbox::{
-    candidates, export_queued, link_result, lookup_unknown, poll, recover_interrupted,
-    resolve_request, Clock, Hold, Limits, Outbox, OutboxError, Resolution, SubmitScope,
+    candidates, export_queued, lookup_unknown, poll, recover_interrupted, resolve_request, Clock,
+    Hold, Limits, Outbox, OutboxError, Resolution, SubmitScope,
 };
 
 const KEY: &str = "luma-test-key";
@@ -1364,7 +1365,7 @@ fn exported_requests_are_never_submitted_until_the_user_queues_them_again() {
     let written: Vec<Value> = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
     assert_eq!(written[1]["prompt"], "a grey wolf");
     assert_eq!(fx.request(first).state, "exported");
-    let credits = takeboard_core::pricing::credits(fx.cat.conn(), fx.project).unwrap();
+    let credits = takeboard_core::catalog::spend::credits(fx.cat.conn(), fx.project).unwrap();
     assert_eq!(
         credits.pending, 320,
         "exported requests are still pending credits"
@@ -1487,7 +1488,7 @@ fn a_take_with_an_absurd_duration_leaves_the_credit_totals_whole() {
         .conn()
         .execute("UPDATE takes SET duration_s = 5.0 WHERE id = ?1", [normal])
         .unwrap();
-    let credits = takeboard_core::pricing::credits(fx.cat.conn(), fx.project).unwrap();
+    let credits = takeboard_core::catalog::spend::credits(fx.cat.conn(), fx.project).unwrap();
     assert_eq!(
         credits.spent, 55,
         "the unpriceable take is left out, not wrapped"

@@ -5,11 +5,12 @@
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
+use takeboard_core::catalog::projects::{load_settings, save_settings};
+use takeboard_core::catalog::spend::credits;
 use takeboard_core::catalog::{now_text, Catalog};
 use takeboard_core::domain::{RenderMode, RequestState, ShotState, TakeStatus};
-use takeboard_core::pricing::credits;
 use takeboard_core::review::{self, ApproveOptions, ReviewError};
-use takeboard_core::settings::{load_settings, save_settings, ProjectSettings};
+use takeboard_core::settings::ProjectSettings;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

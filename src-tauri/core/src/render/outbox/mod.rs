@@ -6,7 +6,7 @@
 //! `unknown` or `exported` only by the user's say ([`resolve::resolve_request`]). It does
 //! not build request bodies (`render::body`) nor speak HTTP (`render::luma`), and it never
 //! indexes files: it writes the result into the project's first watched folder and the
-//! ingest calls [`link_result`] when it sees it.
+//! ingest calls [`crate::catalog::requests::link_result`] when it sees it.
 //!
 //! The money rules:
 //! - **Scope.** A pass sends only the requests of one project, and only those the user
@@ -29,17 +29,17 @@ mod poll;
 pub mod recover;
 pub mod resolve;
 
-pub use poll::{link_result, poll, PollProblem, PollReport};
+pub use poll::{poll, PollProblem, PollReport};
 pub use recover::recover_interrupted;
 pub use resolve::{
-    candidates, export_queued, lookup_unknown, resolve_request, Candidate, LookupReport, Resolution,
+    candidates, export_queued, lookup_unknown, resolve_request, LookupReport, Resolution,
 };
 
-use crate::catalog::{log_event, now_text, Catalog, CatalogAccess, CatalogError};
+use crate::catalog::requests::{self, Owner, Queued};
+use crate::catalog::{log_event, Catalog, CatalogAccess, CatalogError};
 use crate::domain::{ProjectId, RequestId, RequestState};
 use crate::render::luma::{CreateEndpoint, LumaClient, LumaError};
 use owner::SendOwner;
-use rusqlite::params;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -299,14 +299,6 @@ pub struct Outbox<C: Clock> {
     owner: Option<SendOwner>,
 }
 
-/// A queued request as the submitter needs it.
-struct Queued {
-    id: RequestId,
-    project_id: i64,
-    body_json: String,
-    source_generation_id: Option<String>,
-}
-
 /// How one request's sends ended.
 enum Sent {
     Accepted(String),
@@ -316,13 +308,6 @@ enum Sent {
     /// Someone else moved the row out of `queued` (a cancel, another sender): nothing was
     /// sent.
     Gone,
-}
-
-/// Who is claiming: the owner's token, pid and host, written on the row.
-struct Claimant<'a> {
-    token: &'a str,
-    pid: u32,
-    host: &'a str,
 }
 
 impl<C: Clock> Outbox<C> {
@@ -369,7 +354,7 @@ impl<C: Clock> Outbox<C> {
         scope: &SubmitScope,
     ) -> Result<SubmitReport, OutboxError> {
         let queued: Vec<Queued> = cat
-            .with(|c| queued_requests(c, scope.project_id))?
+            .with(|c| requests::queued(c.conn(), scope.project_id))?
             .into_iter()
             .filter(|r| scope.admits(r))
             .collect();
@@ -433,14 +418,14 @@ impl<C: Clock> Outbox<C> {
         Ok(())
     }
 
-    fn claimant(&self) -> Claimant<'_> {
+    fn claimant(&self) -> Owner<'_> {
         let owner = self
             .owner
             .as_ref()
             .expect("ensure_owner ran before any claim");
-        Claimant {
+        Owner {
             token: owner.token(),
-            pid: owner.pid(),
+            pid: i64::from(owner.pid()),
             host: owner.host(),
         }
     }
@@ -461,12 +446,7 @@ impl<C: Clock> Outbox<C> {
                 free_in: RATE_WINDOW.saturating_sub(now.saturating_duration_since(oldest)),
             }));
         }
-        let in_flight: i64 = cat.conn().query_row(
-            "SELECT COUNT(*) FROM render_requests WHERE state = 'submitted'",
-            [],
-            |r| r.get(0),
-        )?;
-        let in_flight = usize::try_from(in_flight).unwrap_or(usize::MAX);
+        let in_flight = requests::submitted_count(cat.conn())?;
         if in_flight >= self.limits.max_in_flight {
             return Ok(Some(Hold::InFlight { in_flight }));
         }
@@ -602,23 +582,6 @@ fn verdict(error: LumaError) -> Verdict {
     }
 }
 
-fn queued_requests(cat: &Catalog, project_id: ProjectId) -> Result<Vec<Queued>, OutboxError> {
-    let mut stmt = cat.conn().prepare(
-        "SELECT r.id, r.project_id, r.body_json, t.generation_id
-         FROM render_requests r JOIN takes t ON t.id = r.source_take_id
-         WHERE r.state = 'queued' AND r.project_id = ?1 ORDER BY r.created_at, r.id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(Queued {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            body_json: r.get(2)?,
-            source_generation_id: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The endpoint and body of a request, or why it cannot be sent at all.
 fn prepare(request: &Queued) -> Result<(CreateEndpoint, Value), String> {
     let body: Value = serde_json::from_str(&request.body_json).map_err(|e| {
@@ -635,19 +598,11 @@ fn claim(
     cat: &mut Catalog,
     request: &Queued,
     attempt: u32,
-    me: &Claimant<'_>,
+    me: &Owner<'_>,
 ) -> Result<bool, OutboxError> {
     cat.write(|tx| {
-        let now = now_text();
-        let changed = tx.execute(
-            "UPDATE render_requests
-             SET state = 'submitted', attempts = attempts + 1, submitted_at = ?2,
-                 failure_reason = NULL, updated_at = ?2,
-                 owner_token = ?3, owner_pid = ?4, owner_host = ?5
-             WHERE id = ?1 AND state = 'queued'",
-            params![request.id, now, me.token, me.pid, me.host],
-        )?;
-        if changed == 1 {
+        let claimed = requests::claim(tx, request.id, *me)?;
+        if claimed {
             log_event(
                 tx,
                 request.project_id,
@@ -661,7 +616,7 @@ fn claim(
                 }),
             )?;
         }
-        Ok(changed == 1)
+        Ok(claimed)
     })
 }
 
@@ -676,11 +631,8 @@ fn record_accepted(
     generation_id: &str,
 ) -> Result<(), OutboxError> {
     cat.write(|tx| {
-        let was: String = tx.query_row(
-            "SELECT state FROM render_requests WHERE id = ?1",
-            [request_id],
-            |r| r.get(0),
-        )?;
+        let (_, was) = requests::project_and_state(tx, request_id)?
+            .ok_or(OutboxError::NotFound(request_id))?;
         log_event(
             tx,
             project_id,
@@ -690,35 +642,8 @@ fn record_accepted(
             Some(request_id),
             &json!({"generation_id": generation_id, "state_was": was}),
         )?;
-        let now = now_text();
-        let revived = tx.execute(
-            "UPDATE render_requests
-             SET provider_generation_id = ?2, state = 'submitted', failure_reason = NULL,
-                 finished_at = NULL, owner_token = NULL, owner_pid = NULL, owner_host = NULL,
-                 updated_at = ?3
-             WHERE id = ?1",
-            params![request_id, generation_id, now],
-        );
-        match revived {
-            Ok(_) => Ok(()),
-            // The take has another live request by now (it was given up and approved
-            // again): keep the id on this row and say so; the user links or cancels.
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                tx.execute(
-                    "UPDATE render_requests
-                     SET provider_generation_id = ?2, failure_reason = ?3, updated_at = ?4
-                     WHERE id = ?1",
-                    params![
-                        request_id,
-                        generation_id,
-                        format!("Luma accepted this request as generation {generation_id} after it was given up; its take has a newer request"),
-                        now
-                    ],
-                )?;
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
+        requests::store_accepted(tx, request_id, generation_id)?;
+        Ok(())
     })
 }
 
@@ -732,16 +657,7 @@ fn finish(
     kind: &str,
 ) -> Result<(), OutboxError> {
     cat.write(|tx| {
-        let now = now_text();
-        let finished = (state == RequestState::Failed).then_some(now.as_str());
-        let changed = tx.execute(
-            "UPDATE render_requests
-             SET state = ?2, failure_reason = ?3, finished_at = ?4, updated_at = ?5,
-                 owner_token = NULL, owner_pid = NULL, owner_host = NULL
-             WHERE id = ?1 AND state = 'submitted' AND owner_token = ?6",
-            params![request.id, state.as_str(), reason, finished, now, token],
-        )?;
-        if changed == 1 {
+        if requests::finish_claim(tx, request.id, token, state, reason)? {
             log_event(
                 tx,
                 request.project_id,
@@ -767,13 +683,7 @@ fn mark_failed(
     reason: &str,
 ) -> Result<(), OutboxError> {
     cat.write(|tx| {
-        let now = now_text();
-        let changed = tx.execute(
-            "UPDATE render_requests SET state = 'failed', failure_reason = ?2, finished_at = ?3, updated_at = ?3
-             WHERE id = ?1 AND state = ?4",
-            params![request_id, reason, now, from.as_str()],
-        )?;
-        if changed == 1 {
+        if requests::fail(tx, request_id, from, reason)? {
             log_event(
                 tx,
                 project_id,
@@ -801,14 +711,7 @@ fn release(
     retry_in: Option<Duration>,
 ) -> Result<(), OutboxError> {
     cat.write(|tx| {
-        let changed = tx.execute(
-            "UPDATE render_requests
-             SET state = 'queued', failure_reason = ?2, updated_at = ?3,
-                 owner_token = NULL, owner_pid = NULL, owner_host = NULL
-             WHERE id = ?1 AND state = 'submitted' AND owner_token = ?4",
-            params![request.id, reason, now_text(), token],
-        )?;
-        if changed == 1 {
+        if requests::release_claim(tx, request.id, token, reason)? {
             log_event(
                 tx,
                 request.project_id,

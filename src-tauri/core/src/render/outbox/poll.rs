@@ -3,22 +3,12 @@
 //! failures, and links a landed result to its request when the ingest sees it.
 
 use super::{mark_failed, OutboxError};
-use crate::catalog::{log_event, now_text, Catalog, CatalogAccess};
-use crate::domain::{ProjectId, RequestId, RequestState, TakeId};
+use crate::catalog::requests::{self, InFlight};
+use crate::catalog::{log_event, projects, Catalog, CatalogAccess};
+use crate::domain::{ProjectId, RequestId, RequestState};
 use crate::render::luma::{Generation, GenerationState, LumaClient, LumaError};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-
-/// A request whose generation is being polled.
-struct InFlight {
-    id: RequestId,
-    project_id: i64,
-    shot_code: String,
-    mode: String,
-    model: String,
-    generation_id: String,
-}
 
 /// A request that needs the user's attention after a poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +36,14 @@ pub struct PollReport {
 /// project's first watched folder as `<SHOT>_<mode>_<model>_<id prefix>.mp4`: the sidecar
 /// `<file>.json` (the generation object) lands first, the video is written as
 /// `<file>.part` and renamed when complete, then the request is `completed`. The ingest
-/// links the file to the request ([`link_result`]).
+/// links the file to the request ([`crate::catalog::requests::link_result`]).
 pub fn poll(
     cat: &mut impl CatalogAccess,
     client: &LumaClient,
     project_id: ProjectId,
 ) -> Result<PollReport, OutboxError> {
     let mut report = PollReport::default();
-    for request in cat.with(|c| in_flight_requests(c, project_id))? {
+    for request in cat.with(|c| requests::in_flight(c.conn(), project_id))? {
         let generation = match client.get(&request.generation_id) {
             Ok(generation) => generation,
             Err(error @ LumaError::Unauthorized { .. }) => {
@@ -108,27 +98,6 @@ pub fn poll(
     Ok(report)
 }
 
-fn in_flight_requests(cat: &Catalog, project_id: ProjectId) -> Result<Vec<InFlight>, OutboxError> {
-    let mut stmt = cat.conn().prepare(
-        "SELECT r.id, r.project_id, s.code, r.mode, r.model, r.provider_generation_id
-         FROM render_requests r JOIN shots s ON s.id = r.shot_id
-         WHERE r.state = 'submitted' AND r.provider_generation_id IS NOT NULL
-           AND r.project_id = ?1
-         ORDER BY r.submitted_at, r.id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(InFlight {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            shot_code: r.get(2)?,
-            mode: r.get(3)?,
-            model: r.get(4)?,
-            generation_id: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// Keeps `[A-Za-z0-9-]`, turns anything else into `-`.
 fn file_token(text: &str) -> String {
     text.chars()
@@ -163,17 +132,11 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// Where results of `project_id` land: its first watched folder.
 fn result_folder(cat: &Catalog, project_id: i64) -> Result<PathBuf, OutboxError> {
-    let folder: Option<String> = cat
-        .conn()
-        .query_row(
-            "SELECT path FROM watched_folders WHERE project_id = ?1 ORDER BY id LIMIT 1",
-            [project_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    folder
-        .map(PathBuf::from)
-        .ok_or(OutboxError::NoWatchedFolder { project_id })
+    let folder = projects::folders(cat.conn(), project_id)?
+        .into_iter()
+        .next()
+        .map(|f| f.path);
+    folder.ok_or(OutboxError::NoWatchedFolder { project_id })
 }
 
 /// Downloads the result and its sidecar into `folder`; returns the video's path. An
@@ -231,14 +194,8 @@ fn write_then_rename(path: &Path, bytes: &[u8]) -> Result<(), OutboxError> {
 
 fn mark_completed(cat: &mut Catalog, request: &InFlight, path: &Path) -> Result<(), OutboxError> {
     cat.write(|tx| {
-        let now = now_text();
-        // Zero rows when the ingest already linked the file (and completed the request).
-        let changed = tx.execute(
-            "UPDATE render_requests SET state = 'completed', finished_at = ?2, updated_at = ?2
-             WHERE id = ?1 AND state = 'submitted'",
-            params![request.id, now],
-        )?;
-        if changed == 1 {
+        // Not completed here when the ingest already linked the file (and completed it).
+        if requests::complete(tx, request.id)? {
             log_event(
                 tx,
                 request.project_id,
@@ -255,72 +212,6 @@ fn mark_completed(cat: &mut Catalog, request: &InFlight, path: &Path) -> Result<
         }
         Ok(())
     })
-}
-
-/// Links a take that ingest identified as generation `generation_id` to the render
-/// request that produced it: sets `result_take_id`, marks the request `completed`, and
-/// moves the take into the request's shot unless the user placed it by hand. Returns the
-/// request, or `None` when no request of the take's project has that generation.
-/// Calling it again for the same take changes nothing.
-pub fn link_result(
-    tx: &Transaction<'_>,
-    take_id: TakeId,
-    generation_id: &str,
-) -> Result<Option<RequestId>, OutboxError> {
-    let found = tx
-        .query_row(
-            "SELECT r.id, r.project_id, r.shot_id, r.state, r.result_take_id
-             FROM render_requests r JOIN takes t ON t.project_id = r.project_id
-             WHERE t.id = ?1 AND r.provider_generation_id = ?2
-               AND r.state IN ('submitted', 'completed', 'unknown')
-             ORDER BY r.id DESC LIMIT 1",
-            params![take_id, generation_id],
-            |r| {
-                Ok((
-                    r.get::<_, RequestId>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<TakeId>>(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((request_id, project_id, shot_id, state, result_take_id)) = found else {
-        return Ok(None);
-    };
-    if result_take_id == Some(take_id) {
-        return Ok(Some(request_id));
-    }
-    let now = now_text();
-    // A second copy of an already linked render keeps the first link; it still joins the shot.
-    if result_take_id.is_none() {
-        tx.execute(
-            "UPDATE render_requests
-             SET result_take_id = ?2, state = 'completed', failure_reason = NULL,
-                 finished_at = COALESCE(finished_at, ?3), updated_at = ?3
-             WHERE id = ?1",
-            params![request_id, take_id, now],
-        )?;
-    }
-    let moved = tx.execute(
-        "UPDATE takes SET shot_id = ?2, updated_at = ?3
-         WHERE id = ?1 AND shot_set_by_user = 0 AND shot_id <> ?2",
-        params![take_id, shot_id, now],
-    )?;
-    log_event(
-        tx,
-        project_id,
-        "render.linked",
-        Some(take_id),
-        Some(shot_id),
-        Some(request_id),
-        &json!({
-            "from": state, "to": "completed", "generation_id": generation_id,
-            "moved_into_shot": moved == 1, "kept_earlier_result": result_take_id,
-        }),
-    )?;
-    Ok(Some(request_id))
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 
 use super::{OutboxError, PollProblem};
 use crate::atomic_file::write_atomically;
-use crate::catalog::{current_actor, log_event, now_text, Catalog, CatalogAccess};
-use crate::domain::{ProjectId, RequestId, RequestState};
+use crate::catalog::requests::{self, Uncertain};
+use crate::catalog::{current_actor, log_event, Catalog, CatalogAccess};
+use crate::domain::{Candidate, ProjectId, RequestId, RequestState};
 use crate::render::luma::{is_generation_id, Generation, LumaClient};
-use rusqlite::{params, OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
+use rusqlite::Transaction;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -20,20 +20,6 @@ const CANDIDATE_SKEW: time::Duration = time::Duration::minutes(10);
 
 /// Most list pages read when looking for candidates (100 generations each).
 const CANDIDATE_PAGES: u32 = 10;
-
-/// A generation at Luma that may be an uncertain send's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Candidate {
-    /// Luma's generation id.
-    pub generation_id: String,
-    /// When Luma says it was created (RFC 3339), if it says.
-    pub created_at: Option<String>,
-    /// Its state at Luma (`queued`, `dreaming`, `completed`, `failed`…).
-    pub state: Option<String>,
-    /// True when Luma echoes every field of the request's body unchanged and it was
-    /// created within minutes of the send.
-    pub exact: bool,
-}
 
 /// The user's answer for a request the outbox will not send by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,14 +43,6 @@ pub struct LookupReport {
     pub linked: Vec<(RequestId, String)>,
     /// Requests that could not be looked up this time.
     pub problems: Vec<PollProblem>,
-}
-
-/// An uncertain request as the lookup needs it.
-struct Uncertain {
-    id: RequestId,
-    project_id: ProjectId,
-    body: Value,
-    submitted_at: Option<String>,
 }
 
 fn rfc3339(text: &str) -> Option<time::OffsetDateTime> {
@@ -125,27 +103,6 @@ fn list_recent(client: &LumaClient) -> Result<Vec<Generation>, OutboxError> {
     Ok(all)
 }
 
-fn uncertain_requests(
-    cat: &Catalog,
-    project_id: ProjectId,
-    only: Option<RequestId>,
-) -> Result<Vec<Uncertain>, OutboxError> {
-    let mut stmt = cat.conn().prepare(
-        "SELECT id, project_id, body_json, submitted_at FROM render_requests
-         WHERE state = 'unknown' AND project_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![project_id, only], |r| {
-        let body: String = r.get(2)?;
-        Ok(Uncertain {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            body: serde_json::from_str(&body).unwrap_or(Value::Null),
-            submitted_at: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The generations at Luma that may be the result of the `unknown` request
 /// `request_id`'s uncertain send (see [`Candidate`]); they are also stored on the request.
 /// An empty list is no proof that nothing was charged (the list may be paged
@@ -155,23 +112,15 @@ pub fn candidates(
     client: &LumaClient,
     request_id: RequestId,
 ) -> Result<Vec<Candidate>, OutboxError> {
-    let (project_id, state): (ProjectId, String) = cat
-        .with(|c| {
-            c.conn()
-                .query_row(
-                    "SELECT project_id, state FROM render_requests WHERE id = ?1",
-                    [request_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-        })?
+    let (project_id, state) = cat
+        .with(|c| requests::project_and_state(c.conn(), request_id))?
         .ok_or(OutboxError::NotFound(request_id))?;
     if state != RequestState::Unknown.as_str() {
         return Err(OutboxError::NotResolvable { request_id, state });
     }
     let listed = list_recent(client)?;
     let Some(request) = cat
-        .with(|c| uncertain_requests(c, project_id, Some(request_id)))?
+        .with(|c| requests::uncertain(c.conn(), project_id, Some(request_id)))?
         .pop()
     else {
         return Ok(Vec::new());
@@ -191,7 +140,7 @@ pub fn lookup_unknown(
     project_id: ProjectId,
 ) -> Result<LookupReport, OutboxError> {
     let mut report = LookupReport::default();
-    let uncertain = cat.with(|c| uncertain_requests(c, project_id, None))?;
+    let uncertain = cat.with(|c| requests::uncertain(c.conn(), project_id, None))?;
     if uncertain.is_empty() {
         return Ok(report);
     }
@@ -212,7 +161,7 @@ pub fn lookup_unknown(
         let found = matching(request, &listed);
         let linked = cat.with(|c| {
             c.write(|tx| {
-                store_candidates_in(tx, request.id, &found)?;
+                requests::store_candidates(tx, request.id, &found)?;
                 match found.as_slice() {
                     [only] if only.exact => auto_link(tx, request, &only.generation_id),
                     _ => Ok(None),
@@ -232,20 +181,7 @@ fn store_candidates(
     request_id: RequestId,
     found: &[Candidate],
 ) -> Result<(), OutboxError> {
-    cat.write(|tx| store_candidates_in(tx, request_id, found))
-}
-
-fn store_candidates_in(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-    found: &[Candidate],
-) -> Result<(), OutboxError> {
-    tx.execute(
-        "UPDATE render_requests SET candidates_json = ?2, candidates_checked_at = ?3
-         WHERE id = ?1 AND state = 'unknown'",
-        params![request_id, json!(found).to_string(), now_text()],
-    )?;
-    Ok(())
+    cat.write(|tx| Ok(requests::store_candidates(tx, request_id, found)?))
 }
 
 /// Links `request` to its one exact candidate when that is safe (see [`lookup_unknown`]).
@@ -254,18 +190,10 @@ fn auto_link(
     request: &Uncertain,
     generation_id: &str,
 ) -> Result<Option<String>, OutboxError> {
-    if holder_of(tx, generation_id, request.id)?.is_some() {
+    if requests::holder_of(tx, generation_id, request.id)?.is_some() {
         return Ok(None);
     }
-    let waiting_bodies: Vec<String> = {
-        let mut stmt = tx.prepare(
-            "SELECT body_json FROM render_requests
-             WHERE id <> ?1 AND (state IN ('unknown', 'queued', 'exported')
-                                 OR (state = 'submitted' AND provider_generation_id IS NULL))",
-        )?;
-        let rows = stmt.query_map([request.id], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let waiting_bodies = requests::waiting_bodies(tx, request.id)?;
     let twin = waiting_bodies
         .iter()
         .filter_map(|b| serde_json::from_str::<Value>(b).ok())
@@ -273,7 +201,7 @@ fn auto_link(
     if twin {
         return Ok(None);
     }
-    link(tx, request.id, generation_id)?;
+    requests::link(tx, request.id, generation_id)?;
     log_event(
         tx,
         request.project_id,
@@ -289,37 +217,6 @@ fn auto_link(
     Ok(Some(generation_id.to_owned()))
 }
 
-/// The request other than `except` that holds `generation_id`, if any.
-fn holder_of(
-    tx: &Transaction<'_>,
-    generation_id: &str,
-    except: RequestId,
-) -> Result<Option<RequestId>, OutboxError> {
-    Ok(tx
-        .query_row(
-            "SELECT id FROM render_requests WHERE provider_generation_id = ?1 AND id <> ?2",
-            params![generation_id, except],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// `→ submitted` with `generation_id`: polled and downloaded from now on.
-fn link(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-    generation_id: &str,
-) -> Result<(), OutboxError> {
-    tx.execute(
-        "UPDATE render_requests
-         SET state = 'submitted', provider_generation_id = ?2, failure_reason = NULL,
-             candidates_json = NULL, updated_at = ?3
-         WHERE id = ?1",
-        params![request_id, generation_id, now_text()],
-    )?;
-    Ok(())
-}
-
 /// Applies the user's [`Resolution`] to an `unknown` or `exported` request; returns its
 /// new state. Anything else is refused with [`OutboxError::NotResolvable`].
 pub fn resolve_request(
@@ -333,47 +230,33 @@ pub fn resolve_request(
         }
     }
     cat.write(|tx| {
-        let (project_id, state): (i64, String) = tx
-            .query_row(
-                "SELECT project_id, state FROM render_requests WHERE id = ?1",
-                [request_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
+        let (project_id, state) = requests::project_and_state(tx, request_id)?
             .ok_or(OutboxError::NotFound(request_id))?;
         let from = match state.parse::<RequestState>() {
             Ok(s @ (RequestState::Unknown | RequestState::Exported)) => s,
             _ => return Err(OutboxError::NotResolvable { request_id, state }),
         };
-        let now = now_text();
         let (to, mut detail) = match &resolution {
             Resolution::Resend => {
-                tx.execute(
-                    "UPDATE render_requests
-                     SET state = 'queued', failure_reason = NULL, candidates_json = NULL, updated_at = ?2
-                     WHERE id = ?1",
-                    params![request_id, now],
-                )?;
+                requests::requeue(tx, request_id)?;
                 (RequestState::Queued, json!({"resolution": "resend"}))
             }
             Resolution::Cancel => {
                 let reason = format!("cancelled by {} when it was {from}", current_actor());
-                tx.execute(
-                    "UPDATE render_requests
-                     SET state = 'cancelled', failure_reason = ?2, finished_at = ?3, updated_at = ?3
-                     WHERE id = ?1",
-                    params![request_id, reason, now],
-                )?;
-                (RequestState::Cancelled, json!({"resolution": "cancel", "reason": reason}))
+                requests::cancel(tx, request_id, &reason)?;
+                (
+                    RequestState::Cancelled,
+                    json!({"resolution": "cancel", "reason": reason}),
+                )
             }
             Resolution::Link(generation_id) => {
-                if let Some(holder) = holder_of(tx, generation_id, request_id)? {
+                if let Some(holder) = requests::holder_of(tx, generation_id, request_id)? {
                     return Err(OutboxError::GenerationInUse {
                         generation_id: generation_id.clone(),
                         request_id: holder,
                     });
                 }
-                link(tx, request_id, generation_id)?;
+                requests::link(tx, request_id, generation_id)?;
                 (
                     RequestState::Submitted,
                     json!({"resolution": "link", "generation_id": generation_id}),
@@ -382,7 +265,15 @@ pub fn resolve_request(
         };
         detail["from"] = json!(from.as_str());
         detail["to"] = json!(to.as_str());
-        log_event(tx, project_id, "render.resolved", None, None, Some(request_id), &detail)?;
+        log_event(
+            tx,
+            project_id,
+            "render.resolved",
+            None,
+            None,
+            Some(request_id),
+            &detail,
+        )?;
         Ok(to)
     })
 }
@@ -397,23 +288,11 @@ pub fn export_queued(
     dest: &Path,
 ) -> Result<Vec<RequestId>, OutboxError> {
     cat.write(|tx| {
-        let queued: Vec<(RequestId, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT id, body_json FROM render_requests
-                 WHERE project_id = ?1 AND state = 'queued' ORDER BY id",
-            )?;
-            let rows = stmt.query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let now = now_text();
+        let queued = requests::queued_bodies(tx, project_id)?;
         let mut bodies = Vec::with_capacity(queued.len());
         for (request_id, body) in &queued {
             bodies.push(serde_json::from_str::<Value>(body).unwrap_or(Value::Null));
-            tx.execute(
-                "UPDATE render_requests SET state = 'exported', exported_at = ?2, updated_at = ?2
-                 WHERE id = ?1 AND state = 'queued'",
-                params![request_id, now],
-            )?;
+            requests::mark_exported(tx, *request_id)?;
             log_event(
                 tx,
                 project_id,
