@@ -3,6 +3,14 @@
 //!
 //! Sizes can be reduced for a quick look: `BENCH_CLIPS=200 BENCH_RESCAN=1000`.
 
+/// The core tests' clip maker, shared rather than copied; the bench uses part of it.
+#[allow(
+    dead_code,
+    reason = "shared with the core tests; the bench uses part of it"
+)]
+#[path = "../tests/core/support/clips.rs"]
+mod clips;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -17,31 +25,9 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// One second of 24 fps H.264 at 320x180, made by the tests' clip maker.
 fn make_source(dir: &Path) -> PathBuf {
-    let out = dir.join("source.mp4");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x180:rate=24:duration=1",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg runs");
-    assert!(status.success(), "ffmpeg failed");
-    out
+    clips::make_clip(dir, "source.mp4", &clips::ClipSpec::default())
 }
 
 /// `n` distinct clips (a unique trailing `free` box each) named like Flash takes.

@@ -2,6 +2,7 @@
 //! SIGKILL at random moments, the provider failure matrix of `submit`, a returned render
 //! linked end to end, and the credit arithmetic.
 
+use crate::clips::{make_clips, ClipSpec};
 use crate::luma_standin::{Fault, LumaStandIn, Route};
 use crate::support::Env;
 use serde_json::{json, Value};
@@ -15,27 +16,15 @@ use std::time::{Duration, Instant};
 const KEY: &str = "luma-cli-test-key";
 
 /// Makes one tiny H.264 clip per name in `dir` (128x72, 24 fps, `seconds` long) with one
-/// ffmpeg run. Each file carries its own name as metadata, so each has its own bytes and
-/// becomes its own take.
+/// ffmpeg run, each with its own bytes.
 fn clips(dir: &Path, names: &[String], seconds: u32) {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=128x72:rate=24:duration={seconds}"));
-    for name in names {
-        cmd.args(["-map", "0", "-metadata"])
-            .arg(format!("comment={name}"))
-            .args([
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-pix_fmt",
-                "yuv420p",
-            ])
-            .arg(dir.join(name));
-    }
-    let status = cmd.status().expect("ffmpeg runs");
-    assert!(status.success(), "ffmpeg made {names:?}");
+    let spec = ClipSpec {
+        width: 128,
+        height: 72,
+        seconds: f64::from(seconds),
+        ..ClipSpec::default()
+    };
+    make_clips(dir, names, &spec);
 }
 
 /// A Luma-looking generation id, distinct per `n`.

@@ -4,6 +4,13 @@
 mod approvals;
 mod bad_input;
 mod catalog;
+/// The core tests' clip maker, shared rather than copied; this binary uses part of it.
+#[allow(
+    dead_code,
+    reason = "shared with the core tests; each binary uses part of it"
+)]
+#[path = "../../../core/tests/core/support/clips.rs"]
+mod clips;
 /// Distinct copies of a clip, shared with the core tests.
 #[path = "../../../core/tests/core/support/copies.rs"]
 mod copies;

@@ -1,5 +1,6 @@
 //! Test support: a library + clips folder in a temp dir, and the real CLI binary.
 
+use crate::clips::{make_clip, ClipSpec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,29 +15,14 @@ pub struct Env {
     pub clips: PathBuf,
 }
 
-/// Makes a 1 s 320x180 H.264 clip with ffmpeg.
-pub fn clip(dir: &Path, name: &str, fps: &str, audio: bool) -> PathBuf {
-    let out = dir.join(name);
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=320x180:rate={fps}:duration=1"));
-    if audio {
-        cmd.args(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac"]);
-    }
-    let status = cmd
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg runs");
-    assert!(status.success());
-    out
+/// Makes a 1 s 320x180 H.264 clip with ffmpeg (the core tests' clip maker).
+pub fn clip(dir: &Path, name: &str, fps: &'static str, audio: bool) -> PathBuf {
+    let spec = ClipSpec {
+        fps,
+        audio,
+        ..ClipSpec::default()
+    };
+    make_clip(dir, name, &spec)
 }
 
 impl Env {

@@ -58,10 +58,7 @@ impl Default for ClipSpec {
 /// picks the container (`.mp4`, `.mov`).
 pub fn make_clip(dir: &Path, name: &str, spec: &ClipSpec) -> PathBuf {
     let out = dir.join(name);
-    let video = format!(
-        "testsrc2=size={}x{}:rate={}:duration={}",
-        spec.width, spec.height, spec.fps, spec.seconds
-    );
+    let video = spec.video_source();
     let audio = format!(
         "sine=frequency=440:sample_rate=48000:duration={}",
         spec.seconds
@@ -70,27 +67,67 @@ pub fn make_clip(dir: &Path, name: &str, spec: &ClipSpec) -> PathBuf {
     if spec.audio {
         args.extend(["-f", "lavfi", "-i", &audio, "-c:a", "aac"]);
     }
-    match spec.codec {
-        Codec::H264 => args.extend(["-c:v", "libx264", "-preset", "ultrafast"]),
-        Codec::Hevc => args.extend([
-            "-c:v",
-            "libx265",
-            "-preset",
-            "ultrafast",
-            "-x265-params",
-            "log-level=error",
-            "-tag:v",
-            "hvc1",
-        ]),
-    }
-    args.extend(["-pix_fmt", "yuv420p"]);
-    if spec.faststart {
-        args.extend(["-movflags", "+faststart"]);
-    }
+    args.extend(spec.encoding());
     let out_text = out.to_str().expect("temp paths are UTF-8");
     args.push(out_text);
     ffmpeg(&args);
     out
+}
+
+/// Makes one clip per name in `dir` in a single ffmpeg run (video only, as `spec` says).
+/// Each file carries its own name as metadata, so each has its own bytes and becomes its
+/// own take.
+#[allow(dead_code, reason = "the CLI tests, which share this file, use it")]
+pub fn make_clips(dir: &Path, names: &[String], spec: &ClipSpec) -> Vec<PathBuf> {
+    let video = spec.video_source();
+    let outs: Vec<(String, String)> = names
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let text = path.to_str().expect("temp paths are UTF-8").to_owned();
+            (format!("comment={name}"), text)
+        })
+        .collect();
+    let mut args: Vec<&str> = vec!["-f", "lavfi", "-i", &video];
+    for (comment, out) in &outs {
+        args.extend(["-map", "0", "-metadata", comment]);
+        args.extend(spec.encoding());
+        args.push(out);
+    }
+    ffmpeg(&args);
+    names.iter().map(|name| dir.join(name)).collect()
+}
+
+impl ClipSpec {
+    /// The lavfi source of the picture: ffmpeg's moving `testsrc2` pattern.
+    fn video_source(&self) -> String {
+        format!(
+            "testsrc2=size={}x{}:rate={}:duration={}",
+            self.width, self.height, self.fps, self.seconds
+        )
+    }
+
+    /// The video encoding arguments of one output.
+    fn encoding(&self) -> Vec<&'static str> {
+        let mut args = match self.codec {
+            Codec::H264 => vec!["-c:v", "libx264", "-preset", "ultrafast"],
+            Codec::Hevc => vec![
+                "-c:v",
+                "libx265",
+                "-preset",
+                "ultrafast",
+                "-x265-params",
+                "log-level=error",
+                "-tag:v",
+                "hvc1",
+            ],
+        };
+        args.extend(["-pix_fmt", "yuv420p"]);
+        if self.faststart {
+            args.extend(["-movflags", "+faststart"]);
+        }
+        args
+    }
 }
 
 /// Runs `ffmpeg -hide_banner -nostdin -loglevel error -y <args>`; panics with its stderr if
