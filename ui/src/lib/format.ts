@@ -61,28 +61,25 @@ export function formatWhen(rfc3339: string, now: Date = new Date()): string {
   return sameYear ? `${day} ${time}` : `${day} ${at.getFullYear()} ${time}`;
 }
 
-/** What to tell the user before the backend's own message, per error code. */
+/**
+ * What to tell the user before the backend's own message, per error code. Its keys are
+ * exactly the generated `ErrorCode` (the type checks both ways), so it is also the list of
+ * codes the UI knows.
+ */
+export const ERROR_PREFIXES: Readonly<Record<ErrorCode, string>> = {
+  notFound: 'Not found',
+  invalid: 'Not accepted',
+  conflict: 'Conflict',
+  locked: 'Library busy',
+  newerLibrary: 'Library from a newer Takeboard',
+  io: 'File error',
+  provider: 'Render service',
+  internal: 'Unexpected error',
+};
+
+/** What to tell the user before the backend's own message. */
 export function errorPrefix(code: ErrorCode): string {
-  switch (code) {
-    case 'notFound':
-      return 'Not found';
-    case 'invalid':
-      return 'Not accepted';
-    case 'conflict':
-      return 'Conflict';
-    case 'locked':
-      return 'Library busy';
-    case 'newerLibrary':
-      return 'Library from a newer Takeboard';
-    case 'io':
-      return 'File error';
-    case 'provider':
-      return 'Render service';
-    case 'budget':
-      return 'Budget';
-    case 'internal':
-      return 'Unexpected error';
-  }
+  return ERROR_PREFIXES[code];
 }
 
 /** Why a <video> could not play, from its MediaError code. */

@@ -65,7 +65,7 @@ describe('library-changed', () => {
     mockIPC(() => null, { shouldMockEvents: true });
     const seen: LibraryEvent[] = [];
     const unlisten = await onLibraryChanged((e) => seen.push(e));
-    const event: LibraryEvent = { kind: 'take-added', takeId: 4, shotId: 2, requestId: null };
+    const event: LibraryEvent = { kind: 'take-added', takeId: 4, shotId: 2 };
     await emit('library-changed', event);
     unlisten();
     await emit('library-changed', { ...event, takeId: 5 });

@@ -6,6 +6,7 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { ERROR_PREFIXES } from './format';
 import type { AppInfo } from './bindings/AppInfo';
 import type { PickKind } from './bindings/PickKind';
 import type { PickedPathDto } from './bindings/PickedPathDto';
@@ -28,17 +29,10 @@ import type { TimelineExportDto } from './bindings/TimelineExportDto';
 /** The name of the backend's change notification. */
 export const LIBRARY_CHANGED = 'library-changed';
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  'notFound',
-  'invalid',
-  'conflict',
-  'locked',
-  'newerLibrary',
-  'io',
-  'provider',
-  'budget',
-  'internal',
-];
+/** Whether `code` is one of the contract's error codes. */
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_PREFIXES, code);
+}
 
 /** A failed backend call: the contract's error code, its message, and which command. */
 export class IpcFailure extends Error {
@@ -57,7 +51,7 @@ export function toFailure(command: string, raw: unknown): IpcFailure {
   if (raw instanceof IpcFailure) return raw;
   if (raw && typeof raw === 'object' && 'message' in raw) {
     const { code, message } = raw as { code?: unknown; message?: unknown };
-    const known = ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'internal';
+    const known = isErrorCode(code) ? code : 'internal';
     return new IpcFailure(known, String(message), command);
   }
   return new IpcFailure('internal', typeof raw === 'string' ? raw : String(raw), command);

@@ -316,22 +316,9 @@ export class AppState {
       case 'take-restored':
         this.pending.shots = true;
         this.pending.requests = true; // credits spent move with takes
-        if (
-          event.shotId === null ||
-          event.shotId === this.currentShotId ||
-          this.takes.some((t) => t.id === event.takeId)
-        ) {
+        if (event.shotId === this.currentShotId || this.takes.some((t) => t.id === event.takeId)) {
           this.pending.takes = true;
         }
-        break;
-      case 'request-changed':
-        this.pending.requests = true;
-        this.pending.shots = true;
-        if (event.shotId === this.currentShotId) this.pending.takes = true;
-        break;
-      case 'shots-changed':
-        this.pending.shots = true;
-        this.pending.takes = true;
         break;
     }
     if (this.flushTimer === null) this.flushTimer = setTimeout(() => void this.flush(), EVENT_COALESCE_MS);

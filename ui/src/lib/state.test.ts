@@ -78,7 +78,7 @@ describe('AppState', () => {
     await state.start();
     takesByShot[1] = [take(10, 1), take(11, 1)];
     calls = [];
-    await emit('library-changed', { kind: 'take-added', takeId: 11, shotId: 1, requestId: null });
+    await emit('library-changed', { kind: 'take-added', takeId: 11, shotId: 1 });
     await waitFor(() => state.takes.length === 2);
     expect(state.takes.map((t) => t.id)).toEqual([10, 11]);
     expect(calls).toContain('list_shots');
@@ -89,7 +89,7 @@ describe('AppState', () => {
     await state.start();
     calls = [];
     vi.useFakeTimers();
-    await emit('library-changed', { kind: 'take-added', takeId: 21, shotId: 2, requestId: null });
+    await emit('library-changed', { kind: 'take-added', takeId: 21, shotId: 2 });
     await vi.runAllTimersAsync();
     vi.useRealTimers();
     expect(calls.sort()).toEqual(['credits', 'list_requests', 'list_shots']);
@@ -99,7 +99,7 @@ describe('AppState', () => {
     const state = new AppState();
     await state.start();
     takesByShot[1] = [take(10, 1, { present: false })];
-    await emit('library-changed', { kind: 'take-missing', takeId: 10, shotId: 1, requestId: null });
+    await emit('library-changed', { kind: 'take-missing', takeId: 10, shotId: 1 });
     await waitFor(() => state.takes[0]?.present === false);
   });
 
@@ -109,7 +109,7 @@ describe('AppState', () => {
     calls = [];
     vi.useFakeTimers();
     for (let i = 0; i < 5; i++) {
-      await emit('library-changed', { kind: 'take-changed', takeId: 10, shotId: 1, requestId: null });
+      await emit('library-changed', { kind: 'take-changed', takeId: 10, shotId: 1 });
     }
     await vi.runAllTimersAsync();
     vi.useRealTimers();

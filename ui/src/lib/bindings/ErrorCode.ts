@@ -3,4 +3,4 @@
 /**
  * What kind of failure a command met. The UI switches on this, never on the message.
  */
-export type ErrorCode = "notFound" | "invalid" | "conflict" | "locked" | "newerLibrary" | "io" | "provider" | "budget" | "internal";
+export type ErrorCode = "notFound" | "invalid" | "conflict" | "locked" | "newerLibrary" | "io" | "provider" | "internal";

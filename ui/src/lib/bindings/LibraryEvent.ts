@@ -10,14 +10,10 @@ export type LibraryEvent = {
  */
 kind: LibraryEventKind, 
 /**
- * The take concerned, if any.
+ * The take concerned.
  */
-takeId: number | null, 
+takeId: number, 
 /**
- * The shot concerned, if any.
+ * Its shot (after the change).
  */
-shotId: number | null, 
-/**
- * The request concerned, if any.
- */
-requestId: number | null, };
+shotId: number, };

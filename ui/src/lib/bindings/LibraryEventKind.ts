@@ -3,4 +3,4 @@
 /**
  * What changed in the library (payload of the `library-changed` event).
  */
-export type LibraryEventKind = "take-added" | "take-changed" | "take-missing" | "take-restored" | "request-changed" | "shots-changed";
+export type LibraryEventKind = "take-added" | "take-changed" | "take-missing" | "take-restored";
