@@ -470,13 +470,13 @@ pub fn set_trim(
                 )));
             }
         }
-        let as_sql = |v: Option<u64>| {
-            v.map(i64::try_from)
-                .transpose()
-                .map_err(|_| ReviewError::InvalidTrim("frame number too large".into()))
-        };
-        as_sql(trim_in)?;
-        as_sql(trim_out)?;
+        if [trim_in, trim_out]
+            .into_iter()
+            .flatten()
+            .any(|frame| i64::try_from(frame).is_err())
+        {
+            return Err(ReviewError::InvalidTrim("frame number too large".into()));
+        }
         decisions::set_trim(tx, take_id, trim_in, trim_out)?;
         log_event(
             tx,
