@@ -88,6 +88,7 @@ lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	scripts/check-sql-in-catalog.sh
+	scripts/check-api-boundary.sh
 	@! $(CARGO) tree -p takeboard-core -e normal -i tauri 2>/dev/null | grep -q tauri || \
 	  { echo "takeboard-core must not depend on tauri"; exit 1; }
 

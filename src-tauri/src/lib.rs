@@ -5,17 +5,18 @@
 //! events. **Architecture invariant:** no product rule lives here; every decision about the
 //! data is a single call into the core, which builds and tests without a WebView.
 //!
-//! [`build_app`] is generic over the runtime so the wiring can be driven by
-//! `tauri::test::mock_builder()`; [`run`] adds the real runtime and the generated context.
+//! [`build_app`] is generic over the runtime; [`run`] adds the real runtime and the
+//! generated context.
 
 pub mod commands;
-pub mod events;
+pub mod contract;
 pub mod ipc;
 pub mod picks;
 pub mod state;
 
 use tauri::{Manager, Runtime};
 
+use crate::ipc::events::library_changed_sink;
 use crate::state::{AppState, LaunchOptions};
 
 /// Registers the plugin, the commands and the launch-time setup on `builder`.
@@ -57,14 +58,11 @@ pub fn build_app<R: Runtime>(
                 media = %state.media().base_url(),
                 "library opened"
             );
-            let handle = app.handle();
-            let resumed = match (&options.folder, state.project()) {
-                (Some(folder), _) => commands::open_folder_in(handle, &state, folder).map(drop),
+            let on_change = library_changed_sink(app.handle().clone());
+            let resumed = match &options.folder {
+                Some(folder) => state.open_folder(folder, on_change).map(drop),
                 // The library's only project: watch it again, as it was left.
-                (None, Ok(Some(project))) => {
-                    state.watch_project(project, events::library_changed_sink(handle.clone()))
-                }
-                (None, other) => other.map(drop),
+                None => state.resume_watching(on_change),
             };
             if let Err(e) = resumed {
                 // The window still opens; the UI shows the folder error when it asks.

@@ -97,7 +97,7 @@ fn ask<R: Runtime>(app: &AppHandle<R>, kind: PickKind, format: ExportFormat) -> 
             .add_filter("Luma request bodies", &["json"])
             .blocking_save_file(),
         PickKind::Timeline => {
-            let ext = takeboard_core::export::ExportFormat::from(format).extension();
+            let ext = takeboard_core::api::ExportFormat::from(format).extension();
             dialog
                 .set_title("Export the timeline")
                 .set_file_name(format!("takeboard.{ext}"))

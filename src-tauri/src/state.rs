@@ -1,20 +1,15 @@
-//! The app's managed state: the open library (the core `Catalog` behind a mutex), the current
-//! project, its folder watcher and the media server. Built once at launch from the command line; owns nothing
-//! the core could own — every rule about the data lives in `takeboard-core`.
+//! The app's managed state: the open library (a core `api::Library`), the current project,
+//! the paths picked in dialogs and the media server. Built once at launch from the command
+//! line; owns nothing the core could own — every rule about the data lives in
+//! `takeboard-core`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use takeboard_core::catalog::{default_library_path, lock_shared, projects, takes, Catalog};
+use takeboard_core::api::{self, default_library_path, IngestEvent, Library, MediaServer};
 use takeboard_core::domain::ProjectId;
-use takeboard_core::ingest::{self, IngestConfig, SharedCatalog, WatchHandle};
-use takeboard_core::media_server::{MediaServer, MediaServerError, ServedFile};
-use takeboard_core::render::key;
-use takeboard_core::render::luma::LumaClient;
-use takeboard_core::render::outbox::{self, Limits, Outbox, PassReport, SubmitScope, SystemClock};
 
-use crate::ipc::{ErrorCode, IpcError, LibraryEvent};
+use crate::ipc::{AppInfo, ErrorCode, IpcError};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,18 +67,12 @@ impl LaunchOptions {
 
 /// Managed state of the app.
 pub struct AppState {
-    library_path: PathBuf,
     /// The open library, or why it could not be opened (a newer or locked library keeps the
     /// window up and every command answers with that error).
-    catalog: Result<SharedCatalog, IpcError>,
+    library: Result<Library, IpcError>,
     project: Mutex<Option<ProjectId>>,
-    watcher: Mutex<Option<WatchHandle>>,
     /// Paths picked in native dialogs, waiting for the command that uses them.
     picks: crate::picks::Picks,
-    /// How the media server asks the current watcher to look at a stale file again.
-    look_again: Arc<Mutex<Option<ingest::LookAgain>>>,
-    /// The render submitter: it owns the create-rate window, so one lives per process.
-    outbox: Mutex<Outbox<SystemClock>>,
     media: MediaServer,
 }
 
@@ -93,50 +82,26 @@ impl AppState {
     ///
     /// A library that cannot be opened does not fail the launch (see [`AppState`]); only a
     /// media server that cannot start is fatal (nothing could play without it).
-    pub fn open(library_path: &Path) -> Result<AppState, MediaServerError> {
-        let catalog: Result<SharedCatalog, IpcError> = Catalog::open(library_path)
-            .map(|mut c| {
-                recover_interrupted_sends(&mut c);
-                Arc::new(Mutex::new(c))
-            })
-            .map_err(IpcError::from);
-        let only_project = catalog.as_ref().ok().and_then(|c| {
-            let c = lock_shared(c);
-            match projects::projects(c.conn()).ok()?.as_slice() {
-                [only] => Some(only.id),
-                _ => None,
-            }
-        });
-        let resolver_catalog = catalog.as_ref().ok().cloned();
-        let look_again: Arc<Mutex<Option<ingest::LookAgain>>> = Arc::default();
-        let stale_looker = Arc::clone(&look_again);
-        let media = MediaServer::start(
-            Arc::new(move |take_id| {
-                let catalog = lock_shared(resolver_catalog.as_ref()?);
-                let (path, stamp) = takes::present_file(catalog.conn(), take_id).ok()??;
-                Some(ServedFile { path, stamp })
-            }),
-            Arc::new(move |_take_id, path| {
-                if let Some(looker) = lock(&stale_looker).as_ref() {
-                    looker.path(path);
-                }
-            }),
-        )?;
+    pub fn open(library_path: &Path) -> Result<AppState, IpcError> {
+        let library = Library::open(library_path).map_err(IpcError::from);
+        if let Ok(library) = &library {
+            report_interrupted_sends(library);
+        }
+        let (media, project) = match &library {
+            Ok(library) => (library.serve_media()?, library.only_project()?),
+            Err(_) => (api::serve_no_media()?, None),
+        };
         Ok(AppState {
-            library_path: library_path.to_owned(),
-            catalog,
-            project: Mutex::new(only_project),
-            watcher: Mutex::new(None),
+            library,
+            project: Mutex::new(project),
             picks: crate::picks::Picks::from_env(),
-            look_again,
-            outbox: Mutex::new(Outbox::new(Limits::default(), SystemClock)),
             media,
         })
     }
 
-    /// The library file.
-    pub fn library_path(&self) -> &Path {
-        &self.library_path
+    /// The open library, or why it is not open.
+    pub fn library(&self) -> Result<&Library, IpcError> {
+        self.library.as_ref().map_err(Clone::clone)
     }
 
     /// The media server.
@@ -145,13 +110,13 @@ impl AppState {
     }
 
     /// The current project, `None` until a folder is opened.
-    pub fn project(&self) -> Result<Option<ProjectId>, IpcError> {
-        Ok(*lock(&self.project))
+    pub fn project(&self) -> Option<ProjectId> {
+        *lock(&self.project)
     }
 
     /// The current project, or a `notFound` error asking the user to open a folder.
     pub fn require_project(&self) -> Result<ProjectId, IpcError> {
-        self.project()?.ok_or_else(|| {
+        self.project().ok_or_else(|| {
             IpcError::new(
                 ErrorCode::NotFound,
                 "no project is open yet; open a folder of takes first",
@@ -159,84 +124,56 @@ impl AppState {
         })
     }
 
-    /// Makes `project` the current project and watches its folders, reporting every take
-    /// change through `on_change`. Replaces (stops) the previous watcher.
-    pub fn watch_project(
+    /// The open library with the current project (see [`AppState::require_project`]).
+    pub fn project_library(&self) -> Result<(&Library, ProjectId), IpcError> {
+        Ok((self.library()?, self.require_project()?))
+    }
+
+    /// The library, the current project and the media server, as the window starts with.
+    pub fn app_info(&self) -> Result<AppInfo, IpcError> {
+        Ok(AppInfo::new(
+            self.library()?.info(self.project())?,
+            &self.media,
+        ))
+    }
+
+    /// Adds `folder` to the current project (or the library's only project, or a new one
+    /// named after the folder), scans it, watches the project's folders with changes going
+    /// to `on_change`, and makes that project current.
+    pub fn open_folder(
         &self,
-        project: ProjectId,
-        on_change: impl Fn(LibraryEvent) + Send + Sync + 'static,
-    ) -> Result<(), IpcError> {
-        let catalog = self.shared_catalog()?;
-        let mut watcher = lock(&self.watcher);
-        // Stop the old loop before the new one does its first reconcile.
-        drop(watcher.take());
-        *watcher = Some(
-            ingest::watch(
-                catalog,
-                project,
-                ingest_config(),
-                move |event| on_change(LibraryEvent::from(event)),
-                |error| tracing::warn!("watcher: {error}"),
-            )
-            .map_err(IpcError::from)?,
-        );
-        *lock(&self.look_again) = watcher.as_ref().map(WatchHandle::look_again);
+        folder: &Path,
+        on_change: impl Fn(&IngestEvent) + Send + 'static,
+    ) -> Result<AppInfo, IpcError> {
+        let project = self
+            .library()?
+            .open_folder(self.project(), folder, on_change)?;
         *lock(&self.project) = Some(project);
-        Ok(())
+        self.app_info()
     }
 
-    /// Runs `f` with the open catalog, or returns why the library is not open.
-    pub fn with_catalog<T>(
+    /// Watches the current project's folders again (at launch, as it was left).
+    pub fn resume_watching(
         &self,
-        f: impl FnOnce(&mut Catalog) -> Result<T, IpcError>,
-    ) -> Result<T, IpcError> {
-        let catalog = self.shared_catalog()?;
-        let mut guard = lock_shared(&catalog);
-        f(&mut guard)
-    }
-
-    /// One outbox pass for `scope` with this process's submitter: recover dead sends, look
-    /// up uncertain ones, send what the scope admits, poll. Refused with `provider` when no
-    /// API key is set.
-    pub fn submit(&self, scope: SubmitScope) -> Result<PassReport, IpcError> {
-        let mut catalog = self.shared_catalog()?;
-        let saved = key::user_saved_key();
-        let client = LumaClient::from_env(saved.as_deref()).ok_or_else(|| {
-            IpcError::new(
-                ErrorCode::Provider,
-                "no Luma API key: save one in Settings (or set LUMA_API_KEY), then submit again",
-            )
-        })?;
-        let mut outbox = lock(&self.outbox);
-        Ok(outbox.run_pass(&mut catalog, &client, &scope)?)
+        on_change: impl Fn(&IngestEvent) + Send + 'static,
+    ) -> Result<(), IpcError> {
+        match self.project() {
+            Some(project) => Ok(self.library()?.watch(project, on_change, |error| {
+                tracing::warn!("watcher: {error}")
+            })?),
+            None => Ok(()),
+        }
     }
 
     /// Paths picked in native dialogs (one-use tokens).
     pub fn picks(&self) -> &crate::picks::Picks {
         &self.picks
     }
-
-    /// The user's saved API key store; refused with `io` when there is no config dir.
-    pub fn key_store(&self) -> Result<key::KeyStore, IpcError> {
-        key::KeyStore::user().ok_or_else(|| {
-            IpcError::new(
-                ErrorCode::Io,
-                "no config folder to keep the API key in: set XDG_CONFIG_HOME or HOME",
-            )
-        })
-    }
-
-    /// The shared catalog, for the core functions that lock it themselves (ingest, outbox).
-    pub fn shared_catalog(&self) -> Result<SharedCatalog, IpcError> {
-        self.catalog.clone()
-    }
 }
 
-/// Requests left `submitted` without a generation id by a process that is gone become
-/// `unknown` (never re-sent without the user); another live window's sends are left alone.
-/// Done at open so the queue shows them at once, and again at every submit.
-fn recover_interrupted_sends(cat: &mut Catalog) {
-    match outbox::recover_interrupted(cat) {
+/// Logs the requests a dead process left half sent, now `unknown` (the queue shows them).
+fn report_interrupted_sends(library: &Library) {
+    match library.recover_interrupted_sends() {
         Ok(ids) => {
             for id in ids {
                 tracing::warn!(
@@ -248,22 +185,8 @@ fn recover_interrupted_sends(cat: &mut Catalog) {
     }
 }
 
-/// How the app ingests: the core defaults, with the settle window overridable by
-/// `TAKEBOARD_SETTLE_MS` (as for the CLI) so tests need not wait two seconds.
-pub fn ingest_config() -> IngestConfig {
-    let mut cfg = IngestConfig::default();
-    if let Some(ms) = std::env::var("TAKEBOARD_SETTLE_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        cfg.settle = Duration::from_millis(ms);
-    }
-    cfg
-}
-
-/// Locks app state. A command that panicked while holding a lock left nothing half done
-/// (the library's transaction rolled back on drop; the rest is plain values), so a
-/// poisoned lock is taken as it is and the app keeps working.
+/// Locks app state. A command that panicked while holding a lock left nothing half done,
+/// so a poisoned lock is taken as it is and the app keeps working.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -313,14 +236,17 @@ mod tests {
         let path = dir.path().join("newer.db");
         rusqlite_free_newer_library(&path);
         let state = AppState::open(&path).expect("the media server starts regardless");
-        let err = state.with_catalog(|_| Ok(())).unwrap_err();
+        let err = state
+            .library()
+            .err()
+            .expect("a newer library is not opened");
         assert_eq!(err.code, ErrorCode::NewerLibrary, "{}", err.message);
     }
 
     /// Creates a library, closes it, then marks it as written by a future schema: the
     /// schema version (`user_version`) is the big-endian u32 at byte 60 of the file header.
     fn rusqlite_free_newer_library(path: &Path) {
-        drop(Catalog::open(path).unwrap());
+        drop(Library::open(path).unwrap());
         let mut bytes = std::fs::read(path).unwrap();
         bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
         std::fs::write(path, bytes).unwrap();

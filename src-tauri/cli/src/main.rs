@@ -1,8 +1,9 @@
 //! `takeboard-cli`: the command-line client of takeboard-core, usable without a display.
 //!
 //! Contract: JSON on stdout, human-readable errors on stderr, a non-zero exit on failure
-//! (1: the command failed; 2: the command line was wrong). Every command is one call into
-//! the core; this file only parses arguments and shapes output.
+//! (1: the command failed; 2: the command line was wrong). Every command is one call of
+//! `takeboard_core::api` (after naming its project and shots); this file only parses
+//! arguments and shapes output.
 
 mod output;
 
@@ -10,14 +11,11 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use takeboard_core::catalog::spend;
-use takeboard_core::catalog::{self, projects, shots, Catalog};
+use takeboard_core::api::{
+    self, default_library_path, ExportFormat, Library, Placeholders, ResolveAction, ShotSelection,
+    TimelineChoice,
+};
 use takeboard_core::domain::{RenderMode, TakeStatus};
-use takeboard_core::export::{self, ExportFormat, ExportOptions, Placeholders};
-use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
-use takeboard_core::render::{key, luma::LumaClient, outbox};
-use takeboard_core::review;
 
 #[derive(Parser)]
 #[command(
@@ -121,16 +119,16 @@ enum Command {
         /// Take id.
         take: i64,
         /// First frame kept.
-        r#in: u64,
+        r#in: i64,
         /// First frame not kept.
-        out: u64,
+        out: i64,
     },
     /// Add a note anchored to a frame.
     Note {
         /// Take id.
         take: i64,
         /// Frame (0-based).
-        frame: u64,
+        frame: i64,
         /// The note.
         text: String,
     },
@@ -222,32 +220,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn ingest_config() -> IngestConfig {
-    let mut cfg = IngestConfig::default();
-    if let Some(ms) = std::env::var("TAKEBOARD_SETTLE_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        cfg.settle = std::time::Duration::from_millis(ms);
-    }
-    cfg
-}
-
 fn run(cli: Cli) -> Result<(), Failure> {
-    let library = cli.library.unwrap_or_else(catalog::default_library_path);
+    let library = cli.library.unwrap_or_else(default_library_path);
     if let Command::CopyAside = cli.command {
-        let copy = Catalog::copy_aside(&library)?;
-        return print_json(&serde_json::json!({ "copy": copy }));
+        return print_json(&serde_json::json!({ "copy": api::copy_aside(&library)? }));
     }
-    let mut cat = Catalog::open(&library)?;
+    let lib = Library::open(&library)?;
+    let named = cli.project.as_deref();
     match cli.command {
         // Answered above, before the library is opened.
         Command::CopyAside => Ok(()),
         Command::Scan { folder } => {
-            let project_id = ingest::attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
-            let shared: SharedCatalog = Arc::new(Mutex::new(cat));
-            let cfg = ingest_config();
-            let report = ingest::reconcile_project(&shared, project_id, &cfg, cfg.churn_limit)?;
+            let report = lib.scan_folder(named, &folder)?;
             if std::io::stderr().is_terminal() {
                 eprintln!(
                     "indexed: {} added, {} restored, {} changed, {} unchanged, {} missing, {} errors",
@@ -261,83 +245,54 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             print_json(&output::scan_summary(&report))
         }
-        Command::Watch { folder } => {
-            let project_id = ingest::attach_folder(&mut cat, cli.project.as_deref(), &folder)?;
-            watch(Arc::new(Mutex::new(cat)), project_id)
-        }
-        Command::Shots { json: _ } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            print_json(&output::shots(&cat, project_id)?)
-        }
+        Command::Watch { folder } => watch(&lib, named, &folder),
+        Command::Shots { json: _ } => print_json(&output::shots(&lib.shots(lib.project(named)?)?)),
         Command::Takes { json: _, shot } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            let shot_id = match shot {
-                Some(code) => Some(
-                    shots::shot_by_code(cat.conn(), project_id, &code)?
-                        .ok_or_else(|| Failure(format!("no shot {code}")))?
-                        .id,
-                ),
-                None => None,
-            };
-            print_json(&output::takes(&cat, project_id, shot_id)?)
+            let project = lib.project(named)?;
+            let shot = shot.map(|code| lib.shot_id(project, &code)).transpose()?;
+            print_json(&output::takes(&lib.takes(project, shot)?))
         }
-        Command::Move { take, shot } => {
-            let row = cat.move_take(take, &shot)?;
-            print_json(&output::take(&row))
-        }
+        Command::Move { take, shot } => print_json(&output::take(&lib.move_take(take, &shot)?)),
         Command::RenameShot { code, name } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            cat.rename_shot(project_id, &code, &name)?;
-            print_json(&output::shots(&cat, project_id)?)
+            let project = lib.project(named)?;
+            lib.rename_shot(lib.shot_id(project, &code)?, &name)?;
+            print_json(&output::shots(&lib.shots(project)?))
         }
         Command::Reorder { code, position } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            cat.reorder_shot(project_id, &code, position)?;
-            print_json(&output::shots(&cat, project_id)?)
+            let project = lib.project(named)?;
+            let shots = lib.reorder_shot(lib.shot_id(project, &code)?, position)?;
+            print_json(&output::shots(&shots))
         }
-        Command::Mark { take, status } => {
-            review::set_status(&mut cat, take, status)?;
-            print_take(&cat, take)
-        }
+        Command::Mark { take, status } => print_json(&output::take(&lib.set_status(take, status)?)),
         Command::Approve {
             take,
             mode,
             resolution,
         } => {
-            let approval =
-                review::approve(&mut cat, take, review::ApproveOptions { mode, resolution })?;
+            let approval = lib.approve(take, mode, resolution)?.approval;
             if let Some(w) = &approval.budget_warning {
                 eprintln!("takeboard-cli: warning: {w}");
             }
             print_json(&serde_json::to_value(&approval)?)
         }
-        Command::Unapprove { take } => {
-            review::unapprove(&mut cat, take)?;
-            print_take(&cat, take)
-        }
-        Command::Final { take } => {
-            review::mark_final(&mut cat, take)?;
-            print_take(&cat, take)
-        }
+        Command::Unapprove { take } => print_json(&output::take(&lib.unapprove(take)?)),
+        Command::Final { take } => print_json(&output::take(&lib.mark_final(take)?)),
         Command::Trim { take, r#in, out } => {
-            review::set_trim(&mut cat, take, Some(r#in), Some(out))?;
-            print_take(&cat, take)
+            print_json(&output::take(&lib.set_trim(take, Some(r#in), Some(out))?))
         }
         Command::Note { take, frame, text } => {
-            let note = review::add_note(&mut cat, take, frame, &text)?;
-            print_json(&serde_json::to_value(&note)?)
+            let added = lib.add_note(take, frame, &text)?;
+            print_json(&serde_json::to_value(&added.note)?)
         }
         Command::Requests { json: _, action } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
+            let project = lib.project(named)?;
             match action {
-                None => print_json(&output::requests(&review::requests(
-                    cat.conn(),
-                    project_id,
-                )?)),
+                None => print_json(&output::requests(&lib.requests(project)?)),
                 Some(RequestsAction::Export { out }) => {
-                    let out = absolute(&out)?;
-                    let exported = outbox::export_queued(&mut cat, project_id, &out)?;
-                    print_json(&serde_json::json!({ "path": out, "count": exported.len() }))
+                    let written = lib.export_requests(project, &out)?;
+                    print_json(
+                        &serde_json::json!({ "path": written.path, "count": written.content }),
+                    )
                 }
                 Some(RequestsAction::Resolve {
                     request,
@@ -345,51 +300,31 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     resend,
                     cancel,
                 }) => {
-                    let resolution = match (link, resend, cancel) {
-                        (Some(id), _, _) => outbox::Resolution::Link(id),
-                        (None, true, _) => outbox::Resolution::Resend,
-                        _ => outbox::Resolution::Cancel,
+                    let action = match (&link, resend, cancel) {
+                        (Some(_), _, _) => ResolveAction::Link,
+                        (None, true, _) => ResolveAction::Resend,
+                        _ => ResolveAction::Cancel,
                     };
-                    outbox::resolve_request(&mut cat, request, resolution)?;
-                    print_json(&output::requests(&[review::request(cat.conn(), request)?]))
+                    let resolved = lib.resolve_request(request, action, link.as_deref())?;
+                    print_json(&output::requests(&[resolved]))
                 }
             }
         }
         Command::Submit { only } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            let client =
-                LumaClient::from_env(key::user_saved_key().as_deref()).ok_or_else(|| {
-                    Failure(
-                        "no Luma API key: set LUMA_API_KEY or save a key in the app's settings"
-                            .into(),
-                    )
-                })?;
-            let scope = match only {
-                Some(ids) => outbox::SubmitScope::only(project_id, ids),
-                None => outbox::SubmitScope::project(project_id),
-            };
-            let mut sender = outbox::Outbox::new(outbox::Limits::default(), outbox::SystemClock);
-            let report = sender.run_pass(&mut cat, &client, &scope)?;
-            for id in &report.recovered {
+            let summary = lib.submit(lib.project(named)?, only)?;
+            for id in &summary.recovered {
                 eprintln!("takeboard-cli: warning: render request {id} was being sent when Takeboard stopped; it is now 'unknown' — resolve it with `requests resolve {id}`");
             }
-            for (id, generation) in &report.lookup.linked {
+            for (id, generation) in &summary.auto_linked {
                 eprintln!("takeboard-cli: note: render request {id} was found at Luma as generation {generation} and linked");
             }
-            if let Some(hold) = &report.submit.hold {
-                eprintln!("takeboard-cli: note: {hold:?}");
+            if let Some(hold) = &summary.hold {
+                eprintln!("takeboard-cli: note: {hold}");
             }
-            print_json(&output::requests(&review::requests(
-                cat.conn(),
-                project_id,
-            )?))
+            print_json(&output::requests(&summary.requests))
         }
         Command::Credits { json: _ } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            print_json(&serde_json::to_value(spend::credits(
-                cat.conn(),
-                project_id,
-            )?)?)
+            print_json(&serde_json::to_value(lib.credits(lib.project(named)?)?)?)
         }
         Command::Export {
             format,
@@ -398,30 +333,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             placeholders,
             start,
         } => {
-            let project_id = existing_project(&cat, cli.project.as_deref())?;
-            let timeline = export::project_timeline(cat.conn(), project_id)?;
-            let options = ExportOptions {
+            let choice = TimelineChoice {
                 format,
                 placeholders,
                 start,
-                shots,
+                shots: shots.map_or(ShotSelection::All, ShotSelection::Codes),
             };
-            let summary = export::write_export(&timeline, &options, &absolute(&out)?)?;
-            print_json(&serde_json::to_value(&summary)?)
+            let written = lib.export_timeline(lib.project(named)?, choice, &out)?;
+            print_json(&serde_json::to_value(&written.content)?)
         }
     }
-}
-
-fn absolute(path: &std::path::Path) -> Result<PathBuf, Failure> {
-    Ok(if path.is_absolute() {
-        path.to_owned()
-    } else {
-        std::env::current_dir()?.join(path)
-    })
-}
-
-fn print_take(cat: &Catalog, take: i64) -> Result<(), Failure> {
-    print_json(&output::take(&catalog::takes::take(cat.conn(), take)?))
 }
 
 fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
@@ -436,40 +357,12 @@ fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
     }
 }
 
-/// The project named on the command line, else the library's only project.
-fn existing_project(cat: &Catalog, name: Option<&str>) -> Result<i64, Failure> {
-    if let Some(name) = name {
-        return Ok(projects::project_by_name(cat.conn(), name)?
-            .ok_or_else(|| {
-                Failure(format!(
-                    "no project named {name:?} in {}",
-                    cat.path().display()
-                ))
-            })?
-            .id);
-    }
-    let all = projects::projects(cat.conn())?;
-    match all.as_slice() {
-        [only] => Ok(only.id),
-        [] => Err(Failure(format!(
-            "the library {} has no project yet; run `takeboard-cli scan FOLDER` first",
-            cat.path().display()
-        ))),
-        many => Err(Failure(format!(
-            "the library has several projects; name one with --project ({})",
-            many.iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
-fn watch(cat: SharedCatalog, project_id: i64) -> Result<(), Failure> {
-    let handle = ingest::watch(
-        cat,
-        project_id,
-        ingest_config(),
+/// Watches `folder` (added to the named project) until SIGINT or SIGTERM, one JSON line
+/// per take event on stdout.
+fn watch(lib: &Library, project: Option<&str>, folder: &std::path::Path) -> Result<(), Failure> {
+    lib.watch_folder(
+        project,
+        folder,
         |event| {
             let mut out = std::io::stdout().lock();
             if serde_json::to_writer(&mut out, event).is_ok() {
@@ -489,6 +382,6 @@ fn watch(cat: SharedCatalog, project_id: i64) -> Result<(), Failure> {
             _ = term.recv() => Ok(()),
         }
     })?;
-    handle.stop();
+    lib.stop_watching();
     Ok(())
 }

@@ -1,51 +1,35 @@
-//! The CLI's JSON shapes: the fixed output contract, built from core rows.
+//! The CLI's JSON shapes: the fixed output contract, built from the core's views.
 
 use serde_json::{json, Value};
-use takeboard_core::catalog::{shots, takes, Catalog, TakeRow};
-use takeboard_core::domain::{Presence, ShotState};
-use takeboard_core::ingest::ScanReport;
-use takeboard_core::review::ReviewError;
+use takeboard_core::api::{ScanReport, ShotView, TakeView};
+use takeboard_core::domain::{Presence, RenderRequest};
 
 /// `shots --json`: shots in order with their take ids.
-pub fn shots(cat: &Catalog, project_id: i64) -> Result<Value, ReviewError> {
-    let conn = cat.conn();
-    let all_takes = takes::takes(conn, project_id, None)?;
-    let states: std::collections::HashMap<i64, ShotState> =
-        takeboard_core::review::shot_states(conn, project_id)?
-            .into_iter()
-            .collect();
-    let list: Vec<Value> = shots::shots(conn, project_id)?
-        .into_iter()
-        .map(|s| {
-            let ids: Vec<i64> = all_takes
-                .iter()
-                .filter(|t| t.shot_id == s.id)
-                .map(|t| t.id)
-                .collect();
-            json!({
-                "code": s.code,
-                "name": s.name,
-                "position": s.position,
-                "state": states.get(&s.id).copied().unwrap_or(ShotState::Exploring).as_str(),
-                "takes": ids,
+pub fn shots(shots: &[ShotView]) -> Value {
+    Value::Array(
+        shots
+            .iter()
+            .map(|s| {
+                json!({
+                    "code": s.shot.code,
+                    "name": s.shot.name,
+                    "position": s.shot.position,
+                    "state": s.state.as_str(),
+                    "takes": s.take_ids,
+                })
             })
-        })
-        .collect();
-    Ok(Value::Array(list))
+            .collect(),
+    )
 }
 
 /// `takes --json`.
-pub fn takes(cat: &Catalog, project_id: i64, shot_id: Option<i64>) -> Result<Value, ReviewError> {
-    Ok(Value::Array(
-        takes::takes(cat.conn(), project_id, shot_id)?
-            .iter()
-            .map(take)
-            .collect(),
-    ))
+pub fn takes(takes: &[TakeView]) -> Value {
+    Value::Array(takes.iter().map(take).collect())
 }
 
 /// One take in the `takes --json` shape.
-pub fn take(t: &TakeRow) -> Value {
+pub fn take(view: &TakeView) -> Value {
+    let t = &view.take;
     let m = t.media.as_ref();
     json!({
         "id": t.id,
@@ -86,7 +70,7 @@ pub fn scan_summary(r: &ScanReport) -> Value {
 }
 
 /// `requests --json`.
-pub fn requests(requests: &[takeboard_core::domain::RenderRequest]) -> Value {
+pub fn requests(requests: &[RenderRequest]) -> Value {
     Value::Array(
         requests
             .iter()

@@ -3,6 +3,7 @@
 //! The desktop shell (`src-tauri`) and the command-line program (`takeboard-cli`) are thin
 //! clients of this crate. See `ARCHITECTURE.md` for the code map and invariants.
 
+pub mod api;
 pub mod atomic_file;
 pub mod catalog;
 pub mod domain;

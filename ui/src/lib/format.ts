@@ -5,8 +5,7 @@ import type { ErrorCode } from './bindings/ErrorCode';
 import type { TakeDto } from './bindings/TakeDto';
 import type { FrameRate } from './timecode';
 
-/** Resolutions a Ray2 render request can ask for. */
-export const RENDER_RESOLUTIONS: readonly string[] = ['540p', '720p', '1080p', '4k'];
+export { RENDER_RESOLUTIONS } from './bindings/resolutions';
 
 /** Credits as a whole number with thousands separators ("1,234 cr"). */
 export function formatCredits(credits: number | null | undefined): string {

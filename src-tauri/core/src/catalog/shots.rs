@@ -267,20 +267,14 @@ fn next_free_code(conn: &Connection, project_id: i64) -> Result<String, CatalogE
 
 impl Catalog {
     /// Renames a shot. The name sticks: ingest never renames a shot.
-    pub fn rename_shot(
-        &mut self,
-        project_id: i64,
-        code: &str,
-        name: &str,
-    ) -> Result<ShotRow, CatalogError> {
+    pub fn rename_shot(&mut self, shot_id: i64, name: &str) -> Result<ShotRow, CatalogError> {
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(CatalogError::Invalid("a shot name cannot be empty".into()));
         }
-        let code = code.to_owned();
         self.write(|tx| {
-            let s = shot_by_code(tx, project_id, &code)?
-                .ok_or_else(|| CatalogError::NotFound(format!("no shot {code}")))?;
+            let s = shot(tx, shot_id)?;
+            let project_id = s.project_id;
             tx.execute(
                 "UPDATE shots SET name = ?1, named_by_user = 1 WHERE id = ?2",
                 params![name, s.id],
@@ -301,14 +295,12 @@ impl Catalog {
     /// Moves a shot to a 1-based `position` (clamped to the list), shifting the others.
     pub fn reorder_shot(
         &mut self,
-        project_id: i64,
-        code: &str,
+        shot_id: i64,
         position: i64,
     ) -> Result<Vec<ShotRow>, CatalogError> {
-        let code = code.to_owned();
         self.write(|tx| {
-            let s = shot_by_code(tx, project_id, &code)?
-                .ok_or_else(|| CatalogError::NotFound(format!("no shot {code}")))?;
+            let s = shot(tx, shot_id)?;
+            let project_id = s.project_id;
             let mut ids: Vec<i64> = shots(tx, project_id)?.iter().map(|s| s.id).collect();
             ids.retain(|&id| id != s.id);
             let at = usize::try_from(position.max(1) - 1)

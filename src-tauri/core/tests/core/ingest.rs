@@ -7,6 +7,7 @@ use crate::support::library::{fast_config, TestLibrary};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
+use takeboard_core::catalog::shots;
 use takeboard_core::domain::{Origin, Presence, TakeStatus};
 use takeboard_core::ingest::{self, IngestEvent};
 
@@ -424,10 +425,9 @@ fn hand_moves_renames_and_reorders_survive_every_rescan() {
     let moved = lib.take_at(&lib.clips.join("SH010_flash_t1.mp4")).unwrap();
     {
         let mut cat = lib.cat.lock().unwrap();
-        cat.move_take(moved.id, "SH020").unwrap();
-        cat.rename_shot(lib.project_id, "SH020", "Hero close-up")
-            .unwrap();
-        cat.reorder_shot(lib.project_id, "SH020", 1).unwrap();
+        let hero = cat.move_take(moved.id, "SH020").unwrap().shot_id;
+        cat.rename_shot(hero, "Hero close-up").unwrap();
+        cat.reorder_shot(hero, 1).unwrap();
     }
     // A rename of the file and a full rescan (twice) must not undo any of it.
     std::fs::rename(
@@ -722,11 +722,14 @@ fn a_renamed_prompt_group_keeps_its_code_and_a_file_with_that_code_is_not_merged
     let src = source_clip(&lib, "src.mp4");
     unique_copy(&src, &lib.clips.join(FLY_FISHING), 1);
     lib.scan();
-    lib.cat
-        .lock()
-        .unwrap()
-        .rename_shot(lib.project_id, "SH010", "Dawn on the river")
-        .unwrap();
+    {
+        let mut cat = lib.cat.lock().unwrap();
+        let dawn = shots::shot_by_code(cat.conn(), lib.project_id, "SH010")
+            .unwrap()
+            .unwrap()
+            .id;
+        cat.rename_shot(dawn, "Dawn on the river").unwrap();
+    }
     unique_copy(&src, &lib.clips.join(HARBOR[0]), 2);
     lib.scan();
     assert_eq!(
