@@ -39,10 +39,20 @@ pub struct ParseEnumError {
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
         }
         impl $name {
             /// Every value, in declaration order.
@@ -106,6 +116,68 @@ text_enum!(
         Present => "present",
         /// No file with the take's content is there any more; decisions are kept.
         Missing => "missing",
+    }
+);
+
+text_enum!(
+    /// What an event-log row records, spelled `<subject>.<what>` in the `events` table.
+    EventKind, "event kind", {
+        /// A project was created.
+        ProjectCreated => "project.created",
+        /// The project's settings were saved.
+        SettingsSaved => "project.settings_saved",
+        /// Ingest created a shot.
+        ShotCreated => "shot.created",
+        /// An automatic shot moved to a free code (a file name claimed its code).
+        ShotRecoded => "shot.recoded",
+        /// The user renamed a shot.
+        ShotRenamed => "shot.renamed",
+        /// The user moved a shot in the shot list.
+        ShotReordered => "shot.reordered",
+        /// A take was indexed.
+        TakeAdded => "take.added",
+        /// A take's last file disappeared.
+        TakeMissing => "take.missing",
+        /// A missing take's content came back.
+        TakeRestored => "take.restored",
+        /// The user moved a take to another shot.
+        TakeMoved => "take.moved",
+        /// A take was approved.
+        TakeApproved => "take.approved",
+        /// An approval was withdrawn.
+        TakeUnapproved => "take.unapproved",
+        /// A take's status changed (other than approval).
+        StatusChanged => "take.status_changed",
+        /// A take became its shot's final take.
+        FinalMarked => "take.final_marked",
+        /// A take stopped being final.
+        FinalCleared => "take.final_cleared",
+        /// A take's trim was set or cleared.
+        TrimSet => "take.trim_set",
+        /// A note was added to a take.
+        NoteAdded => "take.note_added",
+        /// A queued render request was cancelled.
+        RenderCancelled => "render.cancelled",
+        /// A render request was claimed for sending.
+        RenderSubmitting => "render.submitting",
+        /// Luma accepted a render request.
+        RenderAccepted => "render.accepted",
+        /// A render request failed.
+        RenderFailed => "render.failed",
+        /// A send's outcome is not known.
+        RenderUnknown => "render.unknown",
+        /// A render came back and was linked.
+        RenderCompleted => "render.completed",
+        /// The user linked a generation to a request.
+        RenderLinked => "render.linked",
+        /// A request was linked to its one exact match at Luma.
+        RenderAutoLinked => "render.auto_linked",
+        /// A request was exported as a body.
+        RenderExported => "render.exported",
+        /// A request was queued to be sent again.
+        RenderRequeued => "render.requeued",
+        /// The user resolved an uncertain request.
+        RenderResolved => "render.resolved",
     }
 );
 

@@ -12,6 +12,7 @@ use crate::catalog::decisions::{self, ReviewedTake};
 use crate::catalog::projects::load_settings;
 use crate::catalog::spend::credits;
 use crate::catalog::{log_event, requests, takes, Catalog, CatalogError};
+use crate::domain::EventKind;
 use crate::domain::{
     Note, Origin, Presence, ProjectId, RenderMode, RenderRequest, RequestId, RequestState, ShotId,
     ShotState, TakeDecision, TakeId, TakeStatus,
@@ -130,9 +131,9 @@ fn write_status(
 ) -> Result<(), ReviewError> {
     decisions::set_status(tx, take.id, status)?;
     let kind = match status {
-        TakeStatus::Approved => "take_approved",
-        _ if take.decision.status == TakeStatus::Approved => "take_unapproved",
-        _ => "status_changed",
+        TakeStatus::Approved => EventKind::TakeApproved,
+        _ if take.decision.status == TakeStatus::Approved => EventKind::TakeUnapproved,
+        _ => EventKind::StatusChanged,
     };
     let mut detail = detail;
     detail["from"] = json!(take.decision.status);
@@ -157,9 +158,9 @@ fn write_final(
 ) -> Result<(), ReviewError> {
     decisions::set_final(tx, take.id, is_final)?;
     let kind = if is_final {
-        "final_marked"
+        EventKind::FinalMarked
     } else {
-        "final_cleared"
+        EventKind::FinalCleared
     };
     log_event(
         tx,
@@ -230,7 +231,7 @@ fn cancel_queued(
     log_event(
         tx,
         project_id,
-        "request_cancelled",
+        EventKind::RenderCancelled,
         Some(take_id),
         Some(shot_id),
         Some(request_id),
@@ -481,7 +482,7 @@ pub fn set_trim(
         log_event(
             tx,
             take.project_id,
-            "trim_set",
+            EventKind::TrimSet,
             Some(take_id),
             Some(take.shot_id),
             None,
@@ -519,7 +520,7 @@ pub fn add_note(
         log_event(
             tx,
             take.project_id,
-            "note_added",
+            EventKind::NoteAdded,
             Some(take_id),
             Some(take.shot_id),
             None,

@@ -208,7 +208,7 @@ fn two_processes_approving_the_same_take_at_once_get_one_request_with_the_same_i
     let db = rusqlite::Connection::open(&env.db).unwrap();
     let approval_events: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM events WHERE kind = 'take_approved'",
+            "SELECT COUNT(*) FROM events WHERE kind = 'take.approved'",
             [],
             |r| r.get(0),
         )
@@ -324,10 +324,10 @@ fn assert_catalog_invariants(db: &rusqlite::Connection, run: usize) {
         db,
         "SELECT r.id, r.state FROM render_requests r
          WHERE (SELECT COUNT(*) FROM events e
-                WHERE e.kind = 'take_approved' AND e.request_id = r.id
+                WHERE e.kind = 'take.approved' AND e.request_id = r.id
                   AND json_extract(e.detail_json, '$.request_created') = 1) <> 1
             OR (r.state = 'cancelled') <> ((SELECT COUNT(*) FROM events e
-                WHERE e.kind = 'request_cancelled' AND e.request_id = r.id) = 1)",
+                WHERE e.kind = 'render.cancelled' AND e.request_id = r.id) = 1)",
     );
     assert_eq!(unlogged, [], "run {run}: a request and its events disagree");
 }

@@ -17,6 +17,7 @@ pub use projects::{Project, WatchedFolder};
 pub use shots::ShotRow;
 pub use takes::{FileRow, TakeRecord, TakeRow};
 
+use crate::domain::EventKind;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -24,10 +25,11 @@ use std::time::Duration;
 
 /// The schema steps, in order: step `n` (1-based) brings a library from version `n - 1`
 /// to `n`. The only list of versions: [`SCHEMA_VERSION`] is its length.
-const SCHEMA_STEPS: [&str; 3] = [
+const SCHEMA_STEPS: [&str; 4] = [
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -336,7 +338,7 @@ pub fn current_actor() -> String {
 pub fn log_event(
     tx: &Transaction<'_>,
     project_id: i64,
-    kind: &str,
+    kind: EventKind,
     take_id: Option<i64>,
     shot_id: Option<i64>,
     request_id: Option<i64>,
@@ -349,7 +351,7 @@ pub fn log_event(
             project_id,
             now_text(),
             current_actor(),
-            kind,
+            kind.as_str(),
             take_id,
             shot_id,
             request_id,
@@ -379,5 +381,49 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert!(fk.is_empty(), "{fk:?}");
+    }
+
+    /// A version-3 library with kinds in the old spellings, migrated: every row reads in
+    /// the one spelling, and the log is append-only again afterwards.
+    #[test]
+    fn the_fourth_step_respells_old_event_kinds_and_keeps_the_log_append_only() {
+        use crate::domain::EventKind;
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for step in &super::SCHEMA_STEPS[..3] {
+            tx.execute_batch(step).unwrap();
+        }
+        tx.execute_batch(
+            "PRAGMA user_version = 3;
+             INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 't');
+             INSERT INTO events (project_id, at, actor, kind) VALUES
+               (1, 't', 'a', 'take-added'), (1, 't', 'a', 'take_approved'),
+               (1, 't', 'a', 'request_cancelled'), (1, 't', 'a', 'render.linked');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        super::migrate(&mut conn).unwrap();
+        let kinds: Vec<String> = conn
+            .prepare("SELECT kind FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            [
+                "take.added",
+                "take.approved",
+                "render.cancelled",
+                "render.linked"
+            ]
+        );
+        for kind in &kinds {
+            kind.parse::<EventKind>()
+                .expect("every stored kind is an EventKind");
+        }
+        let update = conn.execute("UPDATE events SET kind = 'x'", []);
+        assert!(update.is_err(), "the update guard is back");
     }
 }

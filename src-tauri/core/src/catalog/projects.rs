@@ -1,6 +1,7 @@
 //! Projects and their watched folders.
 
 use super::{log_event, now_text, CatalogError};
+use crate::domain::EventKind;
 use crate::domain::ProjectId;
 use crate::settings::ProjectSettings;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -82,7 +83,7 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
     log_event(
         tx,
         id,
-        "project-created",
+        EventKind::ProjectCreated,
         None,
         None,
         None,
@@ -201,5 +202,13 @@ pub fn save_settings(
             "project {project_id} not found"
         )));
     }
-    log_event(tx, project_id, "settings_saved", None, None, None, &json)
+    log_event(
+        tx,
+        project_id,
+        EventKind::SettingsSaved,
+        None,
+        None,
+        None,
+        &json,
+    )
 }

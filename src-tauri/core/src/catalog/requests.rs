@@ -5,6 +5,7 @@
 
 use super::columns::{json_col, parse_col};
 use super::{log_event, now_text, CatalogError};
+use crate::domain::EventKind;
 use crate::domain::{
     Candidate, ProjectId, RenderMode, RenderRequest, RequestDraft, RequestId, RequestState, Sender,
     ShotId, TakeId,
@@ -235,7 +236,7 @@ pub fn link_result(
     log_event(
         tx,
         project_id,
-        "render.linked",
+        EventKind::RenderLinked,
         Some(take_id),
         Some(shot_id),
         Some(request_id),

@@ -7,6 +7,7 @@
 //! up when such a file arrives later.
 
 use super::{log_event, now_text, Catalog, CatalogError};
+use crate::domain::EventKind;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The code of the shot that collects takes no rule could place.
@@ -102,7 +103,7 @@ fn insert(
     log_event(
         tx,
         project_id,
-        "shot-created",
+        EventKind::ShotCreated,
         None,
         Some(id),
         None,
@@ -199,7 +200,7 @@ pub fn shot_for_file_code(
     log_event(
         tx,
         project_id,
-        "shot-recoded",
+        EventKind::ShotRecoded,
         None,
         Some(holder.id),
         None,
@@ -282,7 +283,7 @@ impl Catalog {
             log_event(
                 tx,
                 project_id,
-                "shot-renamed",
+                EventKind::ShotRenamed,
                 None,
                 Some(s.id),
                 None,
@@ -316,7 +317,7 @@ impl Catalog {
             log_event(
                 tx,
                 project_id,
-                "shot-reordered",
+                EventKind::ShotReordered,
                 None,
                 Some(s.id),
                 None,

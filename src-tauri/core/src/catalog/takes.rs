@@ -8,6 +8,7 @@
 use super::columns::parse_col;
 use super::shots::{ensure_shot_by_code, shot};
 use super::{log_event, now_text, Catalog, CatalogError};
+use crate::domain::EventKind;
 use crate::domain::{MediaInfo, Origin, Presence, Rate, TakeFacts, TakeStatus};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::PathBuf;
@@ -534,7 +535,7 @@ impl Catalog {
             log_event(
                 tx,
                 t.project_id,
-                "take-moved",
+                EventKind::TakeMoved,
                 Some(take_id),
                 Some(to.id),
                 None,

@@ -23,6 +23,7 @@ use crate::catalog::takes::{
     take_id_by_hash,
 };
 use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
+use crate::domain::EventKind;
 use crate::hash::{hash_file, HashError};
 use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
 use crate::probe::{probe_file, ProbeError};
@@ -478,7 +479,7 @@ fn forget_path(
             log_event(
                 tx,
                 t.project_id,
-                "take-missing",
+                EventKind::TakeMissing,
                 Some(t.id),
                 Some(t.shot_id),
                 None,
@@ -739,7 +740,7 @@ fn record(
                     log_event(
                         tx,
                         project_id,
-                        "take-restored",
+                        EventKind::TakeRestored,
                         Some(id),
                         Some(after.shot_id),
                         None,
@@ -777,7 +778,7 @@ fn record(
                 log_event(
                     tx,
                     project_id,
-                    "take-added",
+                    EventKind::TakeAdded,
                     Some(id),
                     Some(shot_id),
                     None,

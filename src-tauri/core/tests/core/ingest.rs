@@ -591,7 +591,7 @@ fn recode_events(lib: &TestLibrary) -> Vec<serde_json::Value> {
     let cat = lib.cat.lock().unwrap();
     let mut stmt = cat
         .conn()
-        .prepare("SELECT detail_json FROM events WHERE kind = 'shot-recoded' ORDER BY id")
+        .prepare("SELECT detail_json FROM events WHERE kind = 'shot.recoded' ORDER BY id")
         .unwrap();
     let rows = stmt
         .query_map([], |r| r.get::<_, String>(0))
@@ -743,7 +743,7 @@ fn a_renamed_prompt_group_keeps_its_code_and_a_file_with_that_code_is_not_merged
     let detail: String = cat
         .conn()
         .query_row(
-            "SELECT detail_json FROM events WHERE kind = 'take-added' AND detail_json LIKE '%code_held_by%'",
+            "SELECT detail_json FROM events WHERE kind = 'take.added' AND detail_json LIKE '%code_held_by%'",
             [],
             |r| r.get(0),
         )
@@ -883,7 +883,7 @@ fn a_symlink_put_over_a_known_file_marks_its_take_missing_with_the_reason() {
     let why: String = cat
         .conn()
         .query_row(
-            "SELECT json_extract(detail_json, '$.why') FROM events WHERE kind = 'take-missing' AND take_id = ?1",
+            "SELECT json_extract(detail_json, '$.why') FROM events WHERE kind = 'take.missing' AND take_id = ?1",
             [take.id],
             |r| r.get(0),
         )

@@ -165,7 +165,7 @@ impl Library {
         let mut stmt = self
             .cat
             .conn()
-            .prepare("SELECT kind FROM events WHERE kind <> 'settings_saved' ORDER BY id")
+            .prepare("SELECT kind FROM events WHERE kind <> 'project.settings_saved' ORDER BY id")
             .expect("prepare");
         let kinds = stmt
             .query_map([], |r| r.get(0))
@@ -205,7 +205,7 @@ fn approving_a_flash_take_twice_returns_the_same_render_request() -> TestResult 
     assert_eq!(lib.count("SELECT count(*) FROM render_requests"), 1);
     assert_eq!(
         lib.event_kinds(),
-        ["take_approved"],
+        ["take.approved"],
         "the second click decided nothing"
     );
     assert_eq!(
@@ -292,14 +292,14 @@ fn approving_another_flash_take_moves_the_mark_and_cancels_the_first_request() -
     assert_eq!(
         lib.event_kinds(),
         [
-            "take_approved",
-            "request_cancelled",
-            "take_unapproved",
-            "take_approved"
+            "take.approved",
+            "render.cancelled",
+            "take.unapproved",
+            "take.approved"
         ]
     );
     let moved: String = lib.cat.conn().query_row(
-        "SELECT detail_json FROM events WHERE kind = 'take_unapproved'",
+        "SELECT detail_json FROM events WHERE kind = 'take.unapproved'",
         [],
         |r| r.get(0),
     )?;
@@ -331,7 +331,7 @@ fn unapproving_cancels_the_queued_request() -> TestResult {
     );
     assert_eq!(
         lib.event_kinds(),
-        ["take_approved", "request_cancelled", "take_unapproved"]
+        ["take.approved", "render.cancelled", "take.unapproved"]
     );
 
     let again = review::approve(&mut lib.cat, take, ApproveOptions::default())?;
@@ -443,11 +443,11 @@ fn approving_a_standard_take_marks_it_final_and_moves_the_final_mark() -> TestRe
     assert_eq!(
         lib.event_kinds(),
         [
-            "take_approved",
-            "final_marked",
-            "take_approved",
-            "final_cleared",
-            "final_marked"
+            "take.approved",
+            "take.final_marked",
+            "take.approved",
+            "take.final_cleared",
+            "take.final_marked"
         ]
     );
 
@@ -470,10 +470,10 @@ fn mark_final_moves_the_mark_and_clear_final_removes_it() -> TestResult {
     assert_eq!(
         lib.event_kinds(),
         [
-            "final_marked",
-            "final_cleared",
-            "final_marked",
-            "final_cleared"
+            "take.final_marked",
+            "take.final_cleared",
+            "take.final_marked",
+            "take.final_cleared"
         ]
     );
     Ok(())
@@ -505,10 +505,10 @@ fn set_status_refuses_approved_and_rejecting_an_approved_take_cancels_its_reques
     assert_eq!(
         lib.event_kinds(),
         [
-            "status_changed",
-            "take_approved",
-            "request_cancelled",
-            "take_unapproved"
+            "take.status_changed",
+            "take.approved",
+            "render.cancelled",
+            "take.unapproved"
         ]
     );
     Ok(())
@@ -645,7 +645,7 @@ fn trims_are_frames_within_the_take_with_in_before_out() -> TestResult {
 
     let cleared = review::set_trim(&mut lib.cat, take, None, None)?;
     assert_eq!((cleared.trim_in, cleared.trim_out), (None, None));
-    assert_eq!(lib.event_kinds(), ["trim_set", "trim_set"]);
+    assert_eq!(lib.event_kinds(), ["take.trim_set", "take.trim_set"]);
     Ok(())
 }
 
@@ -673,7 +673,7 @@ fn notes_are_anchored_to_frames_of_the_take() -> TestResult {
         frames,
         [(3, "<b>flicker</b> & pop"), (96, "hand melts here")]
     );
-    assert_eq!(lib.event_kinds(), ["note_added", "note_added"]);
+    assert_eq!(lib.event_kinds(), ["take.note_added", "take.note_added"]);
     Ok(())
 }
 

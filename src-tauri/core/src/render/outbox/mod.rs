@@ -37,6 +37,7 @@ pub use resolve::{
 
 use crate::catalog::requests::{self, Owner, Queued};
 use crate::catalog::{log_event, Catalog, CatalogAccess, CatalogError};
+use crate::domain::EventKind;
 use crate::domain::{ProjectId, RequestId, RequestState};
 use crate::render::luma::{CreateEndpoint, LumaClient, LumaError};
 use owner::SendOwner;
@@ -496,7 +497,7 @@ impl<C: Clock> Outbox<C> {
                             &token,
                             RequestState::Failed,
                             &reason,
-                            "render.failed",
+                            EventKind::RenderFailed,
                         )
                     })?;
                     return Ok(Sent::Failed(reason));
@@ -509,7 +510,7 @@ impl<C: Clock> Outbox<C> {
                             &token,
                             RequestState::Unknown,
                             &reason,
-                            "render.unknown",
+                            EventKind::RenderUnknown,
                         )
                     })?;
                     return Ok(Sent::Unknown(reason));
@@ -606,7 +607,7 @@ fn claim(
             log_event(
                 tx,
                 request.project_id,
-                "render.submitting",
+                EventKind::RenderSubmitting,
                 None,
                 None,
                 Some(request.id),
@@ -636,7 +637,7 @@ fn record_accepted(
         log_event(
             tx,
             project_id,
-            "render.accepted",
+            EventKind::RenderAccepted,
             None,
             None,
             Some(request_id),
@@ -654,7 +655,7 @@ fn finish(
     token: &str,
     state: RequestState,
     reason: &str,
-    kind: &str,
+    kind: EventKind,
 ) -> Result<(), OutboxError> {
     cat.write(|tx| {
         if requests::finish_claim(tx, request.id, token, state, reason)? {
@@ -687,7 +688,7 @@ fn mark_failed(
             log_event(
                 tx,
                 project_id,
-                "render.failed",
+                EventKind::RenderFailed,
                 None,
                 None,
                 Some(request_id),
@@ -715,7 +716,7 @@ fn release(
             log_event(
                 tx,
                 request.project_id,
-                "render.requeued",
+                EventKind::RenderRequeued,
                 None,
                 None,
                 Some(request.id),

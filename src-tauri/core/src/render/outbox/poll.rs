@@ -5,6 +5,7 @@
 use super::{mark_failed, OutboxError};
 use crate::catalog::requests::{self, InFlight};
 use crate::catalog::{log_event, projects, Catalog, CatalogAccess};
+use crate::domain::EventKind;
 use crate::domain::{ProjectId, RequestId, RequestState};
 use crate::render::luma::{Generation, GenerationState, LumaClient, LumaError};
 use serde_json::json;
@@ -199,7 +200,7 @@ fn mark_completed(cat: &mut Catalog, request: &InFlight, path: &Path) -> Result<
             log_event(
                 tx,
                 request.project_id,
-                "render.completed",
+                EventKind::RenderCompleted,
                 None,
                 None,
                 Some(request.id),

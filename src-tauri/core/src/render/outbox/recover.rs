@@ -6,6 +6,7 @@
 use super::owner::{owner_is_gone, OwnerLiveness};
 use super::{OutboxError, CHECK_LUMA};
 use crate::catalog::{log_event, requests, Catalog};
+use crate::domain::EventKind;
 use crate::domain::RequestId;
 use serde_json::json;
 
@@ -27,7 +28,7 @@ pub fn recover_interrupted(cat: &mut Catalog) -> Result<Vec<RequestId>, OutboxEr
                 log_event(
                     tx,
                     claim.project_id,
-                    "render.unknown",
+                    EventKind::RenderUnknown,
                     None,
                     None,
                     Some(claim.id),

@@ -8,6 +8,7 @@ use super::{OutboxError, PollProblem};
 use crate::atomic_file::write_atomically;
 use crate::catalog::requests::{self, Uncertain};
 use crate::catalog::{current_actor, log_event, Catalog, CatalogAccess};
+use crate::domain::EventKind;
 use crate::domain::{Candidate, ProjectId, RequestId, RequestState};
 use crate::render::luma::{is_generation_id, Generation, LumaClient};
 use rusqlite::Transaction;
@@ -205,7 +206,7 @@ fn auto_link(
     log_event(
         tx,
         request.project_id,
-        "render.auto_linked",
+        EventKind::RenderAutoLinked,
         None,
         None,
         Some(request.id),
@@ -268,7 +269,7 @@ pub fn resolve_request(
         log_event(
             tx,
             project_id,
-            "render.resolved",
+            EventKind::RenderResolved,
             None,
             None,
             Some(request_id),
@@ -296,7 +297,7 @@ pub fn export_queued(
             log_event(
                 tx,
                 project_id,
-                "render.exported",
+                EventKind::RenderExported,
                 None,
                 None,
                 Some(*request_id),
