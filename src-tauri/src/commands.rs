@@ -93,6 +93,12 @@ pub fn mark_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, I
     Ok(state.library()?.mark_final(take_id)?.into())
 }
 
+/// Clears a take's final mark.
+#[tauri::command(async)]
+pub fn clear_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
+    Ok(state.library()?.clear_final(take_id)?.into())
+}
+
 /// Sets or clears a take's in/out points (frames).
 #[tauri::command(async)]
 pub fn set_trim(

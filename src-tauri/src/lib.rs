@@ -36,6 +36,7 @@ pub fn build_app<R: Runtime>(
             commands::approve_take,
             commands::unapprove_take,
             commands::mark_final,
+            commands::clear_final,
             commands::set_trim,
             commands::add_note,
             commands::move_take,

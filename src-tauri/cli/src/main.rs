@@ -109,10 +109,13 @@ enum Command {
         /// Take id.
         take: i64,
     },
-    /// Mark a take final for its shot.
+    /// Mark a take final for its shot (`--clear`: it is no longer final).
     Final {
         /// Take id.
         take: i64,
+        /// Clear the take's final mark instead.
+        #[arg(long)]
+        clear: bool,
     },
     /// Set a take's trim, in frames (out is exclusive).
     Trim {
@@ -276,7 +279,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&serde_json::to_value(&approval)?)
         }
         Command::Unapprove { take } => print_json(&output::take(&lib.unapprove(take)?)),
-        Command::Final { take } => print_json(&output::take(&lib.mark_final(take)?)),
+        Command::Final { take, clear: false } => print_json(&output::take(&lib.mark_final(take)?)),
+        Command::Final { take, clear: true } => print_json(&output::take(&lib.clear_final(take)?)),
         Command::Trim { take, r#in, out } => {
             print_json(&output::take(&lib.set_trim(take, Some(r#in), Some(out))?))
         }

@@ -98,6 +98,7 @@ export const backend = {
     call<ApprovalDto>('approve_take', { takeId, ...options }),
   unapproveTake: (takeId: number) => call<TakeDto>('unapprove_take', { takeId }),
   markFinal: (takeId: number) => call<TakeDto>('mark_final', { takeId }),
+  clearFinal: (takeId: number) => call<TakeDto>('clear_final', { takeId }),
   setTrim: (takeId: number, trimIn: number | null, trimOut: number | null) =>
     call<TakeDto>('set_trim', { takeId, trimIn, trimOut }),
   addNote: (takeId: number, frame: number, text: string) => call<TakeDto>('add_note', { takeId, frame, text }),

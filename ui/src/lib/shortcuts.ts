@@ -100,7 +100,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'hold', group: 'Review', label: 'Hold', display: 'H', keys: [{ key: 'h' }] },
   { id: 'reject', group: 'Review', label: 'Reject', display: 'R', keys: [{ key: 'r' }] },
   { id: 'unreview', group: 'Review', label: 'Clear status (unreviewed)', display: 'U', keys: [{ key: 'u' }] },
-  { id: 'final', group: 'Review', label: 'Mark final', display: 'F', keys: [{ key: 'f' }] },
+  { id: 'final', group: 'Review', label: 'Mark final (again: clear)', display: 'F', keys: [{ key: 'f' }] },
   { id: 'trimIn', group: 'Review', label: 'Trim in at current frame', display: '[', keys: [{ key: '[' }] },
   { id: 'trimOut', group: 'Review', label: 'Trim out at current frame', display: ']', keys: [{ key: ']' }] },
   { id: 'note', group: 'Review', label: 'Note at current frame', display: 'N', keys: [{ key: 'n' }] },

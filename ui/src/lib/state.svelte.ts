@@ -239,8 +239,9 @@ export class AppState {
     await Promise.all([this.refreshShots(), this.refreshRequests(), this.refreshTakes()]);
   }
 
-  async markFinal(take: TakeDto): Promise<void> {
-    const updated = await this.attempt(() => backend.markFinal(take.id));
+  /** F: mark the take final, or clear the mark when it already is. */
+  async toggleFinal(take: TakeDto): Promise<void> {
+    const updated = await this.attempt(() => (take.isFinal ? backend.clearFinal(take.id) : backend.markFinal(take.id)));
     if (!updated) return;
     this.replaceTake(updated);
     await Promise.all([this.refreshShots(), this.refreshTakes()]);

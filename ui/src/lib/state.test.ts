@@ -179,4 +179,13 @@ describe('AppState approval', () => {
     expect(calls).toEqual([]);
     expect(state.toasts.at(-1)?.kind).toBe('warning');
   });
+
+  it('F marks a take final, and on a final take clears the mark', async () => {
+    const state = new AppState();
+    await state.start();
+    calls = [];
+    await state.toggleFinal(take(10, 1));
+    await state.toggleFinal(take(10, 1, { isFinal: true }));
+    expect(calls.filter((c) => c.endsWith('_final'))).toEqual(['mark_final', 'clear_final']);
+  });
 });

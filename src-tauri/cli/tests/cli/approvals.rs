@@ -978,6 +978,13 @@ fn a_returned_render_is_linked_to_its_request_and_shot_then_marked_final() {
     let shots = env.json(&["shots", "--json"]);
     assert_eq!(shots[0]["code"], "SH010");
     assert_eq!(shots[0]["state"], "final");
+    let cleared = env.json(&["final", "--clear", &render.to_string()]);
+    assert_eq!(cleared["final"], false);
+    assert_eq!(
+        env.json(&["shots", "--json"])[0]["state"],
+        "rendered",
+        "clearing the final mark gives the shot back its rendered state"
+    );
     assert_eq!(
         standin.paid_creates().len(),
         1,

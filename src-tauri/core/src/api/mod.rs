@@ -259,11 +259,8 @@ impl Library {
     /// Renames a shot; rescans never undo it.
     pub fn rename_shot(&self, shot: ShotId, name: &str) -> Result<ShotView, ApiError> {
         self.with(|cat| {
-            let project = cat.rename_shot(shot, name)?.project_id;
-            shot_views(cat, project)?
-                .into_iter()
-                .find(|s| s.shot.id == shot)
-                .ok_or_else(|| ApiError::NotFound(format!("no shot with id {shot}")))
+            let renamed = cat.rename_shot(shot, name)?;
+            shot_view(cat, renamed)
         })
     }
 
@@ -341,6 +338,14 @@ impl Library {
     pub fn mark_final(&self, take: TakeId) -> Result<TakeView, ApiError> {
         self.with(|cat| {
             review::mark_final(cat, take)?;
+            take_view(cat, take)
+        })
+    }
+
+    /// Clears a take's final mark (its shot has no final take until one is marked again).
+    pub fn clear_final(&self, take: TakeId) -> Result<TakeView, ApiError> {
+        self.with(|cat| {
+            review::clear_final(cat, take)?;
             take_view(cat, take)
         })
     }
@@ -572,6 +577,15 @@ fn shot_views(cat: &Catalog, project: ProjectId) -> Result<Vec<ShotView>, ApiErr
             ShotView::new(shot, &all_takes, state, credits)
         })
         .collect())
+}
+
+fn shot_view(cat: &Catalog, shot: ShotRow) -> Result<ShotView, ApiError> {
+    let conn = cat.conn();
+    let own_takes = takes::takes(conn, shot.project_id, Some(shot.id))?;
+    let state = review::shot_state(conn, shot.id)?;
+    let credits = spend::credits(conn, shot.project_id)?;
+    let credits = credits.per_shot.iter().find(|c| c.shot_id == shot.id);
+    Ok(ShotView::new(shot, &own_takes, state, credits))
 }
 
 fn take_views(
