@@ -5,8 +5,8 @@
 //! events. **Architecture invariant:** no product rule lives here; every decision about the
 //! data is a single call into the core, which builds and tests without a WebView.
 //!
-//! [`build_app`] is generic over the runtime; [`run`] adds the real runtime and the
-//! generated context.
+//! [`build_app`] is generic over the runtime, so its wiring is tested on
+//! `tauri::test::mock_builder()`; [`run`] adds the real runtime and the generated context.
 
 pub mod commands;
 pub mod contract;
@@ -109,5 +109,70 @@ fn keep_freed_video_frames_off_the_heap() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
         std::env::set_var("MALLOC_MMAP_THRESHOLD_", "131072");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+    use tauri::webview::InvokeRequest;
+
+    fn invoke(
+        webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        get_ipc_response(
+            webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize().unwrap())
+    }
+
+    #[test]
+    fn build_app_opens_the_library_and_answers_commands_on_a_mock_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = dir.path().join("library.db");
+        let options = LaunchOptions {
+            library: library.clone(),
+            folder: None,
+        };
+        let mut app = build_app(mock_builder(), options)
+            .build(mock_context(noop_assets()))
+            .expect("the app builds");
+        // Setup runs with the first turn of the event loop; the mock's returns at once.
+        #[allow(deprecated)]
+        app.run_iteration(|_, _| {});
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+
+        let info = invoke(&webview, "app_info", serde_json::json!({})).expect("app_info");
+        assert_eq!(info["libraryPath"], library.display().to_string());
+        assert_eq!(info["projectName"], serde_json::Value::Null);
+        assert!(
+            info["mediaBaseUrl"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:"),
+            "{info}"
+        );
+
+        let refused = invoke(&webview, "list_shots", serde_json::json!({}))
+            .expect_err("no project is open yet");
+        assert_eq!(refused["code"], "notFound", "{refused}");
+        let missing = invoke(&webview, "list_takes", serde_json::json!({"shotId": 99}))
+            .expect_err("no such shot");
+        assert_eq!(missing["code"], "notFound", "{missing}");
     }
 }
