@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLOCK_ACTIONS,
   DEFAULT_SEEK_LATENCY_MS,
   MasterClock,
   SEEK_GRACE_MS,
@@ -478,5 +479,23 @@ describe('MasterClock shuttle', () => {
     time.advance(200);
     clock.tick();
     expect(clock.frame).toBe(50);
+  });
+});
+
+describe('CLOCK_ACTIONS', () => {
+  it('steps, jumps and sets loop points through the key table', () => {
+    const { clock } = grid([{ fps: 24, frames: 120 }]);
+    CLOCK_ACTIONS.stepForward10!(clock);
+    CLOCK_ACTIONS.stepForward!(clock);
+    expect(clock.frame).toBe(11);
+    CLOCK_ACTIONS.loopIn!(clock);
+    CLOCK_ACTIONS.end!(clock);
+    expect(clock.frame).toBe(119);
+    CLOCK_ACTIONS.stepBack10!(clock);
+    CLOCK_ACTIONS.loopOut!(clock);
+    expect([clock.loop.in, clock.loop.out]).toEqual([11, 109]);
+    CLOCK_ACTIONS.clearLoop!(clock);
+    CLOCK_ACTIONS.home!(clock);
+    expect([clock.frame, clock.loop.in, clock.loop.out]).toEqual([0, null, null]);
   });
 });

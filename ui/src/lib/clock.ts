@@ -18,6 +18,8 @@
 // a broken file) it runs on wall time. Reverse play seeks frame by frame (WebKit cannot
 // play backwards).
 
+import type { ActionId } from './shortcuts';
+
 /** Milliseconds from a monotonic source (performance.now in the app, a fake in tests). */
 export interface TimeSource {
   now(): number;
@@ -533,3 +535,22 @@ export class MasterClock {
     return 'steady';
   }
 }
+
+/** The key actions that only move the clock (play, shuttle, step, loop points). */
+export const CLOCK_ACTIONS: Partial<Record<ActionId, (clock: MasterClock) => void>> = {
+  togglePlay: (c) => c.togglePlay(),
+  shuttleReverse: (c) => c.shuttleReverse(),
+  shuttlePause: (c) => c.pause(),
+  shuttleForward: (c) => c.shuttleForward(),
+  stepBack: (c) => c.step(-1),
+  stepForward: (c) => c.step(1),
+  stepBack10: (c) => c.step(-10),
+  stepForward10: (c) => c.step(10),
+  home: (c) => c.home(),
+  end: (c) => c.end(),
+  loopIn: (c) => c.setLoopIn(),
+  loopOut: (c) => c.setLoopOut(),
+  clearLoopIn: (c) => c.clearLoopIn(),
+  clearLoopOut: (c) => c.clearLoopOut(),
+  clearLoop: (c) => c.clearLoop(),
+};
