@@ -17,6 +17,13 @@ mod tests {
         sorted(COMMAND_NAMES.iter().map(|n| (*n).to_owned()).collect())
     }
 
+    /// The part of `text` after `start` and before the next `end`.
+    fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let rest = text.split_once(start).map(|(_, rest)| rest);
+        rest.and_then(|rest| rest.split(end).next())
+            .unwrap_or_else(|| panic!("no {start:?} … {end:?} in the file"))
+    }
+
     /// The quoted words right after each `marker` in `text`.
     fn quoted_after(text: &str, marker: &str) -> Vec<String> {
         text.split(marker)
@@ -29,11 +36,7 @@ mod tests {
     #[test]
     fn the_invoke_handler_registers_every_command_and_nothing_else() {
         let lib = include_str!("lib.rs");
-        let handler = lib
-            .split("generate_handler![")
-            .nth(1)
-            .and_then(|rest| rest.split(']').next())
-            .expect("lib.rs has a generate_handler! list");
+        let handler = between(lib, "generate_handler![", "]");
         let registered: Vec<String> = handler
             .split(',')
             .map(str::trim)
@@ -73,11 +76,7 @@ mod tests {
     #[test]
     fn the_contract_page_lists_exactly_the_commands() {
         let page = include_str!("../../docs/ipc.md");
-        let table = page
-            .split("| command | args | returns |")
-            .nth(1)
-            .and_then(|rest| rest.split("\n\n").next())
-            .expect("docs/ipc.md has the command table");
+        let table = between(page, "| command | args | returns |", "\n\n");
         let rows: Vec<String> = table
             .lines()
             .filter_map(|line| line.strip_prefix("| "))

@@ -138,14 +138,32 @@ fn write_status(
     let mut detail = detail;
     detail["from"] = json!(take.decision.status);
     detail["to"] = json!(status);
+    log_take_event(
+        tx,
+        take,
+        kind,
+        detail.get("request_id").and_then(Value::as_i64),
+        &detail,
+    )?;
+    Ok(())
+}
+
+/// Logs `kind` for `take` (its project, shot and, when given, render request).
+fn log_take_event(
+    tx: &Transaction<'_>,
+    take: &ReviewedTake,
+    kind: EventKind,
+    request_id: Option<RequestId>,
+    detail: &Value,
+) -> Result<(), ReviewError> {
     log_event(
         tx,
         take.project_id,
         kind,
         Some(take.id),
         Some(take.shot_id),
-        detail.get("request_id").and_then(Value::as_i64),
-        &detail,
+        request_id,
+        detail,
     )?;
     Ok(())
 }
@@ -162,15 +180,7 @@ fn write_final(
     } else {
         EventKind::FinalCleared
     };
-    log_event(
-        tx,
-        take.project_id,
-        kind,
-        Some(take.id),
-        Some(take.shot_id),
-        None,
-        &detail,
-    )?;
+    log_take_event(tx, take, kind, None, &detail)?;
     Ok(())
 }
 
@@ -479,18 +489,11 @@ pub fn set_trim(
             return Err(ReviewError::InvalidTrim("frame number too large".into()));
         }
         decisions::set_trim(tx, take_id, trim_in, trim_out)?;
-        log_event(
-            tx,
-            take.project_id,
-            EventKind::TrimSet,
-            Some(take_id),
-            Some(take.shot_id),
-            None,
-            &json!({
-                "trim_in": trim_in, "trim_out": trim_out,
-                "previous": { "trim_in": take.decision.trim_in, "trim_out": take.decision.trim_out },
-            }),
-        )?;
+        let detail = json!({
+            "trim_in": trim_in, "trim_out": trim_out,
+            "previous": { "trim_in": take.decision.trim_in, "trim_out": take.decision.trim_out },
+        });
+        log_take_event(tx, &take, EventKind::TrimSet, None, &detail)?;
         Ok(load_take(tx, take_id)?.decision)
     })
 }
@@ -517,12 +520,10 @@ pub fn add_note(
         i64::try_from(frame)
             .map_err(|_| ReviewError::InvalidNote(format!("frame {frame} is too large")))?;
         let note = decisions::insert_note(tx, take_id, frame, text)?;
-        log_event(
+        log_take_event(
             tx,
-            take.project_id,
+            &take,
             EventKind::NoteAdded,
-            Some(take_id),
-            Some(take.shot_id),
             None,
             &json!({ "note_id": note.id, "frame": frame, "text": text }),
         )?;

@@ -363,6 +363,13 @@ pub fn log_event(
 
 #[cfg(test)]
 mod tests {
+    /// The first column of every row `sql` returns, as text.
+    fn first_column(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
     #[test]
     fn every_schema_step_applies_in_order_to_an_empty_database() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -373,13 +380,7 @@ mod tests {
             .unwrap();
         assert_eq!(version, super::SCHEMA_VERSION);
         super::migrate(&mut conn).expect("a second run finds the work done");
-        let fk: Vec<String> = conn
-            .prepare("PRAGMA foreign_key_check")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let fk = first_column(&conn, "PRAGMA foreign_key_check");
         assert!(fk.is_empty(), "{fk:?}");
     }
 
@@ -403,13 +404,7 @@ mod tests {
         .unwrap();
         tx.commit().unwrap();
         super::migrate(&mut conn).unwrap();
-        let kinds: Vec<String> = conn
-            .prepare("SELECT kind FROM events ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let kinds = first_column(&conn, "SELECT kind FROM events ORDER BY id");
         assert_eq!(
             kinds,
             [
