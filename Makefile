@@ -132,10 +132,11 @@ screenshots: app tauri-driver
 test: deps lint bindings test-rust test-ui test-e2e
 	@echo "make test: all suites passed"
 
-# Ingest benchmarks, then the app against the issue's goals (drift, first paint, idle
+# Ingest and media-server benchmarks, then the app against the issue's goals (drift, first paint, idle
 # memory, binary size) on the release build under Xvfb; each prints a markdown table.
 bench: deps ui
 	$(CARGO) bench -p takeboard-core --bench ingest
+	$(CARGO) bench -p takeboard-core --bench media_server
 	$(CARGO) build --release -p takeboard -p takeboard-cli
 	TAKEBOARD_SETTLE_MS=0 PATH="$$HOME/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1600x1000x24" $(CARGO) bench -p takeboard-e2e --bench app

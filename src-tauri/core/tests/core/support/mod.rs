@@ -4,6 +4,7 @@
 pub mod clips;
 pub mod copies;
 pub mod library;
+pub mod limits;
 #[allow(
     dead_code,
     reason = "shared with the CLI tests; each binary uses part of it"
