@@ -19,11 +19,6 @@ pub type ProjectId = i64;
 /// Row id of a render request.
 pub type RequestId = i64;
 
-/// Resolutions Luma renders at.
-pub const RESOLUTIONS: &[&str] = &["540p", "720p", "1080p", "4k"];
-/// Resolutions an upscale goes to.
-pub const UPSCALE_RESOLUTIONS: &[&str] = &["1080p", "4k"];
-
 /// An error parsing one of the enumerations below from its text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{value}' is not a valid {what} (expected one of: {expected})")]
@@ -118,6 +113,27 @@ text_enum!(
         Missing => "missing",
     }
 );
+
+text_enum!(
+    /// A resolution Luma renders a Ray2 request at (`Resolution::ALL`, smallest first).
+    Resolution, "resolution", {
+        /// 540p.
+        R540p => "540p",
+        /// 720p, the default.
+        R720p => "720p",
+        /// 1080p.
+        R1080p => "1080p",
+        /// 4K.
+        R4k => "4k",
+    }
+);
+
+impl Resolution {
+    /// Whether an upscale can go to this resolution (1080p and 4K).
+    pub fn is_upscale_target(self) -> bool {
+        matches!(self, Resolution::R1080p | Resolution::R4k)
+    }
+}
 
 text_enum!(
     /// What an event-log row records, spelled `<subject>.<what>` in the `events` table.

@@ -6,7 +6,7 @@
 //! so older settings keep working as fields are added; malformed JSON is an error, never
 //! silently replaced by defaults (that would lose the user's prices and budget).
 
-use crate::domain::{Rate, RenderMode, RESOLUTIONS};
+use crate::domain::{Rate, RenderMode, Resolution};
 use crate::pricing::PricingTable;
 use serde::{Deserialize, Serialize};
 
@@ -68,11 +68,12 @@ impl ProjectSettings {
                 p.usd_per_second
             )));
         }
-        if !RESOLUTIONS.contains(&self.default_resolution.as_str()) {
+        if self.default_resolution.parse::<Resolution>().is_err() {
+            let known: Vec<&str> = Resolution::ALL.iter().map(|r| r.as_str()).collect();
             return Err(InvalidSettings(format!(
                 "the default resolution '{}' is not one Luma renders at (use one of {})",
                 self.default_resolution,
-                RESOLUTIONS.join(", ")
+                known.join(", ")
             )));
         }
         if Rate::new(self.fps_fallback.num, self.fps_fallback.den) != Some(self.fps_fallback) {

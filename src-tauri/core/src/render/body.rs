@@ -5,7 +5,7 @@
 //! not known. No database, no network: `review` stores the draft as a render request, the
 //! outbox in `render` sends `body` to `endpoint` unchanged.
 
-use crate::domain::{Origin, RenderMode, RESOLUTIONS, UPSCALE_RESOLUTIONS};
+use crate::domain::{Origin, RenderMode, Resolution};
 use crate::domain::{RequestDraft, TakeFacts};
 use crate::pricing::whole_seconds;
 use crate::settings::ProjectSettings;
@@ -96,6 +96,13 @@ pub fn luma_duration_s(text: &str) -> Option<i64> {
     digits.parse().ok().filter(|s: &i64| *s > 0)
 }
 
+/// Whether `resolution` names one an upscale can go to.
+fn upscales_to(resolution: &str) -> bool {
+    resolution
+        .parse::<Resolution>()
+        .is_ok_and(Resolution::is_upscale_target)
+}
+
 /// Builds the request that promotes `take` in `mode`. `resolution` is what the user chose;
 /// `None` uses the project default (for an upscale: the default if it is 1080p or 4k, else
 /// 4k; for a modify: the source's resolution).
@@ -108,7 +115,7 @@ pub fn build_request(
     let requested = resolution
         .map(|r| r.trim().to_ascii_lowercase())
         .map(|r| {
-            if RESOLUTIONS.contains(&r.as_str()) {
+            if r.parse::<Resolution>().is_ok() {
                 Ok(r)
             } else {
                 Err(BodyError::UnknownResolution(r))
@@ -148,9 +155,9 @@ pub fn build_request(
         }
         RenderMode::Upscale => {
             let resolution = match requested {
-                Some(r) if UPSCALE_RESOLUTIONS.contains(&r.as_str()) => r,
+                Some(r) if upscales_to(&r) => r,
                 Some(r) => return Err(BodyError::UpscaleResolution(r)),
-                None if UPSCALE_RESOLUTIONS.contains(&settings.default_resolution.as_str()) => {
+                None if upscales_to(&settings.default_resolution) => {
                     settings.default_resolution.clone()
                 }
                 None => "4k".to_owned(),
