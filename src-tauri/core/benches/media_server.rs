@@ -4,9 +4,9 @@
 //! The behaviour itself (the reply is whole, the flood is cut off) is tested in
 //! `tests/core/media_server.rs`.
 
-/// The core tests' open-files helper, shared rather than copied.
-#[path = "../tests/core/support/limits.rs"]
-mod limits;
+/// The core tests' load helpers, shared rather than copied.
+#[path = "../tests/core/support/load.rs"]
+mod load;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -49,7 +49,7 @@ fn timed_get(server: &MediaServer, expected_len: usize) -> Duration {
 }
 
 fn main() {
-    limits::ensure_open_files(IDLE as u64 + 1000);
+    load::ensure_open_files(IDLE as u64 + 1000);
     let dir = tempfile::tempdir().expect("temp dir");
     let path: PathBuf = dir.path().join("a.mp4");
     let content: Vec<u8> = (0..1_000_000).map(|i| (i % 251) as u8).collect();
@@ -68,24 +68,8 @@ fn main() {
         .map(|_| timed_get(&server, content.len()))
         .collect();
     let before = rss_kib();
-    let idle: Vec<TcpStream> = (0..IDLE)
-        .map(|_| TcpStream::connect(("127.0.0.1", server.port())).expect("connect"))
-        .collect();
-    let port = server.port();
-    let flood = std::thread::spawn(move || {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        let _ = stream.write_all(b"GET /media/1 HTTP/1.1\r\nX-Flood: ");
-        let chunk = vec![b'a'; 1 << 20];
-        let mut sent = 0usize;
-        for _ in 0..100 {
-            match stream.write_all(&chunk) {
-                Ok(()) => sent += chunk.len(),
-                Err(_) => break,
-            }
-        }
-        sent
-    });
-    let flooded = flood.join().expect("flood thread");
+    let idle = load::idle_connections(server.port(), IDLE);
+    let flooded = load::flood_header_line(server.port());
     let loaded: Vec<Duration> = (0..SAMPLES)
         .map(|_| timed_get(&server, content.len()))
         .collect();

@@ -1,6 +1,7 @@
 //! The loopback media server over real sockets and real files: ranges, guards, shutdown,
 //! hostile files (symlinks, FIFOs, changed and shrinking files) and floods of connections.
 
+use crate::support::load;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -493,35 +494,17 @@ fn dropping_the_server_closes_its_port() {
     }
 }
 
-/// The soft limit on open files, raised to the hard limit when it is lower than `need`
-/// (a process may raise its own soft limit; `prlimit` does it without unsafe code here).
 #[test]
 fn two_thousand_idle_connections_and_a_100_mb_header_line_leave_a_normal_request_its_200() {
-    crate::support::limits::ensure_open_files(5000);
+    load::ensure_open_files(5000);
     let library = Library::new();
     let content = patterned_bytes(1000);
     library.add(1, "a.mp4", &content);
     let server = library.serve();
 
-    let idle: Vec<TcpStream> = (0..2000)
-        .map(|_| TcpStream::connect(("127.0.0.1", server.port())).expect("connect"))
-        .collect();
+    let idle = load::idle_connections(server.port(), 2000);
     // One client streams a header line of 100 MB (never ending it).
-    let port = server.port();
-    let flood = std::thread::spawn(move || {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        let _ = stream.write_all(b"GET /media/1 HTTP/1.1\r\nX-Flood: ");
-        let chunk = vec![b'a'; 1 << 20];
-        let mut sent = 0usize;
-        for _ in 0..100 {
-            match stream.write_all(&chunk) {
-                Ok(()) => sent += chunk.len(),
-                Err(_) => break,
-            }
-        }
-        sent
-    });
-    let sent = flood.join().unwrap();
+    let sent = load::flood_header_line(server.port());
     assert!(
         sent < 100 << 20,
         "the server stopped reading the flood ({sent} bytes sent)"

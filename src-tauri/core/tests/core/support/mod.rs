@@ -4,7 +4,7 @@
 pub mod clips;
 pub mod copies;
 pub mod library;
-pub mod limits;
+pub mod load;
 #[allow(
     dead_code,
     reason = "shared with the CLI tests; each binary uses part of it"
