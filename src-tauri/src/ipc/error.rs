@@ -2,30 +2,11 @@
 //! message a user can act on, made from the core's [`ApiError`].
 
 use serde::{Deserialize, Serialize};
-use takeboard_core::api::{ApiError, ErrorKind};
+use takeboard_core::api::ApiError;
 use ts_rs::TS;
 
-/// What kind of failure a command met. The UI switches on this, never on the message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ErrorCode {
-    /// The id names nothing (a deleted take, a stale shot id).
-    NotFound,
-    /// The request is refused as given (bad argument, a rule would break).
-    Invalid,
-    /// The request clashes with the current state (approving a second take of a shot).
-    Conflict,
-    /// Another process holds the library lock.
-    Locked,
-    /// The library was written by a newer Takeboard and was left untouched.
-    NewerLibrary,
-    /// A file or folder could not be read or written.
-    Io,
-    /// The render provider refused or is not configured (no API key).
-    Provider,
-    /// A bug or an unexpected failure; the message says what happened.
-    Internal,
-}
+/// What kind of failure a command met: the core's `api::ErrorKind`, one list for both.
+pub use takeboard_core::api::ErrorKind as ErrorCode;
 
 /// The only error a command returns: a stable code and a message a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
@@ -48,23 +29,8 @@ impl IpcError {
     }
 }
 
-impl From<ErrorKind> for ErrorCode {
-    fn from(kind: ErrorKind) -> ErrorCode {
-        match kind {
-            ErrorKind::NotFound => ErrorCode::NotFound,
-            ErrorKind::Invalid => ErrorCode::Invalid,
-            ErrorKind::Conflict => ErrorCode::Conflict,
-            ErrorKind::Locked => ErrorCode::Locked,
-            ErrorKind::NewerLibrary => ErrorCode::NewerLibrary,
-            ErrorKind::Io => ErrorCode::Io,
-            ErrorKind::Provider => ErrorCode::Provider,
-            ErrorKind::Internal => ErrorCode::Internal,
-        }
-    }
-}
-
 impl From<ApiError> for IpcError {
     fn from(e: ApiError) -> IpcError {
-        IpcError::new(e.kind().into(), e.to_string())
+        IpcError::new(e.kind(), e.to_string())
     }
 }

@@ -8,8 +8,11 @@ use crate::media_server::MediaServerError;
 use crate::render::outbox::OutboxError;
 use crate::review::ReviewError;
 
-/// What kind of failure an API call met. Clients switch on this, never on the message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of failure an API call met. Clients switch on this, never on the message;
+/// the desktop shell sends it as the IPC error's `code` (TypeScript `ErrorCode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ErrorCode"))]
 pub enum ErrorKind {
     /// The id names nothing (a deleted take, a stale shot id).
     NotFound,
