@@ -94,11 +94,6 @@ impl Library {
         self.with(|cat| Ok(outbox::recover_interrupted(cat)?))
     }
 
-    /// The library file.
-    pub fn path(&self) -> PathBuf {
-        lock_shared(&self.catalog).path().to_owned()
-    }
-
     // --- projects and folders ---
 
     /// The library's project when it holds exactly one.
@@ -274,11 +269,6 @@ impl Library {
     }
 
     // --- takes and decisions ---
-
-    /// One take.
-    pub fn take(&self, take: TakeId) -> Result<TakeView, ApiError> {
-        self.with(|cat| take_view(cat, take))
-    }
 
     /// The project's takes, or only those of `shot`.
     pub fn takes(

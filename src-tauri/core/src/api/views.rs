@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::catalog::{ShotRow, TakeRow};
 use crate::domain::{
     Note, ParseEnumError, Presence, RenderMode, RenderRequest, RequestId, ShotId, ShotState,
@@ -285,7 +283,7 @@ pub enum ShotSelection {
 }
 
 /// Where a file the user asked for was written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Written<T> {
     /// The file.
     pub path: PathBuf,
