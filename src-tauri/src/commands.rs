@@ -13,6 +13,7 @@ use crate::ipc::{
     ResolveAction, SettingsDto, ShotDto, SubmitDto, TakeDto, TakeStatus, TimelineExportDto,
 };
 use crate::state::AppState;
+use takeboard_core::domain::{RequestId, ShotId, TakeId};
 
 /// The open library, the media server's address and token, the app version.
 #[tauri::command(async)]
@@ -55,7 +56,7 @@ pub fn list_shots(state: State<'_, AppState>) -> Result<Vec<ShotDto>, IpcError> 
 
 /// A shot's takes.
 #[tauri::command(async)]
-pub fn list_takes(state: State<'_, AppState>, shot_id: i64) -> Result<Vec<TakeDto>, IpcError> {
+pub fn list_takes(state: State<'_, AppState>, shot_id: ShotId) -> Result<Vec<TakeDto>, IpcError> {
     Ok(dtos(state.library()?.shot_takes(shot_id)?))
 }
 
@@ -63,7 +64,7 @@ pub fn list_takes(state: State<'_, AppState>, shot_id: i64) -> Result<Vec<TakeDt
 #[tauri::command(async)]
 pub fn set_status(
     state: State<'_, AppState>,
-    take_id: i64,
+    take_id: TakeId,
     status: TakeStatus,
 ) -> Result<TakeDto, IpcError> {
     Ok(state.library()?.set_status(take_id, status.into())?.into())
@@ -73,7 +74,7 @@ pub fn set_status(
 #[tauri::command(async)]
 pub fn approve_take(
     state: State<'_, AppState>,
-    take_id: i64,
+    take_id: TakeId,
     mode: Option<RenderMode>,
     resolution: Option<String>,
 ) -> Result<ApprovalDto, IpcError> {
@@ -83,19 +84,19 @@ pub fn approve_take(
 
 /// Withdraws an approval (cancelling its queued request).
 #[tauri::command(async)]
-pub fn unapprove_take(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
+pub fn unapprove_take(state: State<'_, AppState>, take_id: TakeId) -> Result<TakeDto, IpcError> {
     Ok(state.library()?.unapprove(take_id)?.into())
 }
 
 /// Marks a take as its shot's final take.
 #[tauri::command(async)]
-pub fn mark_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
+pub fn mark_final(state: State<'_, AppState>, take_id: TakeId) -> Result<TakeDto, IpcError> {
     Ok(state.library()?.mark_final(take_id)?.into())
 }
 
 /// Clears a take's final mark.
 #[tauri::command(async)]
-pub fn clear_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, IpcError> {
+pub fn clear_final(state: State<'_, AppState>, take_id: TakeId) -> Result<TakeDto, IpcError> {
     Ok(state.library()?.clear_final(take_id)?.into())
 }
 
@@ -103,7 +104,7 @@ pub fn clear_final(state: State<'_, AppState>, take_id: i64) -> Result<TakeDto, 
 #[tauri::command(async)]
 pub fn set_trim(
     state: State<'_, AppState>,
-    take_id: i64,
+    take_id: TakeId,
     trim_in: Option<i64>,
     trim_out: Option<i64>,
 ) -> Result<TakeDto, IpcError> {
@@ -117,7 +118,7 @@ pub fn set_trim(
 #[tauri::command(async)]
 pub fn add_note(
     state: State<'_, AppState>,
-    take_id: i64,
+    take_id: TakeId,
     frame: i64,
     text: String,
 ) -> Result<TakeDto, IpcError> {
@@ -132,7 +133,7 @@ pub fn add_note(
 #[tauri::command(async)]
 pub fn move_take(
     state: State<'_, AppState>,
-    take_id: i64,
+    take_id: TakeId,
     shot_code: String,
 ) -> Result<TakeDto, IpcError> {
     Ok(state.library()?.move_take(take_id, &shot_code)?.into())
@@ -142,7 +143,7 @@ pub fn move_take(
 #[tauri::command(async)]
 pub fn rename_shot(
     state: State<'_, AppState>,
-    shot_id: i64,
+    shot_id: ShotId,
     name: String,
 ) -> Result<ShotDto, IpcError> {
     Ok(state.library()?.rename_shot(shot_id, &name)?.into())
@@ -152,7 +153,7 @@ pub fn rename_shot(
 #[tauri::command(async)]
 pub fn reorder_shot(
     state: State<'_, AppState>,
-    shot_id: i64,
+    shot_id: ShotId,
     position: i64,
 ) -> Result<Vec<ShotDto>, IpcError> {
     Ok(dtos(state.library()?.reorder_shot(shot_id, position)?))
@@ -167,7 +168,10 @@ pub fn list_requests(state: State<'_, AppState>) -> Result<Vec<RequestDto>, IpcE
 
 /// Cancels a queued request.
 #[tauri::command(async)]
-pub fn cancel_request(state: State<'_, AppState>, request_id: i64) -> Result<RequestDto, IpcError> {
+pub fn cancel_request(
+    state: State<'_, AppState>,
+    request_id: RequestId,
+) -> Result<RequestDto, IpcError> {
     Ok(state.library()?.cancel_request(request_id)?.into())
 }
 
@@ -189,7 +193,7 @@ pub fn export_requests(
 #[tauri::command(async)]
 pub fn submit_requests(
     state: State<'_, AppState>,
-    request_ids: Vec<i64>,
+    request_ids: Vec<RequestId>,
 ) -> Result<SubmitDto, IpcError> {
     let (library, project) = state.project_library()?;
     Ok(library.submit(project, Some(request_ids))?.into())
@@ -199,7 +203,7 @@ pub fn submit_requests(
 #[tauri::command(async)]
 pub fn resolve_request(
     state: State<'_, AppState>,
-    request_id: i64,
+    request_id: RequestId,
     action: ResolveAction,
     generation_id: Option<String>,
 ) -> Result<RequestDto, IpcError> {
@@ -241,7 +245,7 @@ pub fn export_timeline(
     state: State<'_, AppState>,
     format: ExportFormat,
     token: String,
-    shot_ids: Option<Vec<i64>>,
+    shot_ids: Option<Vec<ShotId>>,
     placeholders: PlaceholderMode,
     start: Option<String>,
 ) -> Result<TimelineExportDto, IpcError> {

@@ -15,7 +15,7 @@ use takeboard_core::api::{
     self, default_library_path, ExportFormat, Library, Placeholders, ResolveAction, ShotSelection,
     TimelineChoice,
 };
-use takeboard_core::domain::{RenderMode, TakeStatus};
+use takeboard_core::domain::{RenderMode, RequestId, TakeId, TakeStatus};
 
 #[derive(Parser)]
 #[command(
@@ -67,7 +67,7 @@ enum Command {
     /// Move a take to another shot (created if needed); rescans never undo it.
     Move {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Shot code.
         shot: String,
     },
@@ -88,7 +88,7 @@ enum Command {
     /// Set a take's status (approve with `approve`).
     Mark {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// selected, hold, rejected or unreviewed.
         status: TakeStatus,
     },
@@ -96,7 +96,7 @@ enum Command {
     /// take is marked final.
     Approve {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// regenerate, modify or upscale (default: the project setting).
         #[arg(long)]
         mode: Option<RenderMode>,
@@ -107,12 +107,12 @@ enum Command {
     /// Withdraw an approval (cancels its request unless it was already sent).
     Unapprove {
         /// Take id.
-        take: i64,
+        take: TakeId,
     },
     /// Mark a take final for its shot (`--clear`: it is no longer final).
     Final {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Clear the take's final mark instead.
         #[arg(long)]
         clear: bool,
@@ -120,7 +120,7 @@ enum Command {
     /// Set a take's trim, in frames (out is exclusive).
     Trim {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// First frame kept.
         r#in: i64,
         /// First frame not kept.
@@ -129,7 +129,7 @@ enum Command {
     /// Add a note anchored to a frame.
     Note {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Frame (0-based).
         frame: i64,
         /// The note.
@@ -148,7 +148,7 @@ enum Command {
     Submit {
         /// Only these requests (comma-separated ids), and only those still queued.
         #[arg(long, value_delimiter = ',')]
-        only: Option<Vec<i64>>,
+        only: Option<Vec<RequestId>>,
     },
     /// Credits spent and pending, per shot and in total.
     Credits {
@@ -190,7 +190,7 @@ enum RequestsAction {
     #[command(group(clap::ArgGroup::new("resolution").required(true).args(["link", "resend", "cancel"])))]
     Resolve {
         /// The request id.
-        request: i64,
+        request: RequestId,
         /// Luma has it as this generation: follow it (polled and downloaded).
         #[arg(long)]
         link: Option<String>,

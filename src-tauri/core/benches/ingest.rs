@@ -16,6 +16,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use takeboard_core::catalog::{projects, Catalog, CatalogError};
+use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, SharedCatalog};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -43,11 +44,11 @@ fn fill(folder: &Path, source: &Path, n: usize) {
     }
 }
 
-fn library(dir: &Path, folder: &Path) -> (SharedCatalog, i64) {
+fn library(dir: &Path, folder: &Path) -> (SharedCatalog, ProjectId) {
     let db = dir.join("library.db");
     let mut cat = Catalog::open(&db).expect("library");
     let id = cat
-        .write(|tx| -> Result<i64, CatalogError> {
+        .write(|tx| -> Result<ProjectId, CatalogError> {
             let p = projects::ensure_project(tx, "Bench")?;
             projects::add_folder(tx, p.id, folder, &db)?;
             Ok(p.id)

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use takeboard_core::domain::TakeId;
 use takeboard_core::hash::stamp_path;
 use takeboard_core::media_server::{MediaServer, ServedFile};
 
@@ -35,7 +36,7 @@ fn timed_get(server: &MediaServer, expected_len: usize) -> Duration {
     let mut stream = TcpStream::connect(("127.0.0.1", server.port())).expect("connect");
     let request = format!(
         "GET {}?t={} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-        MediaServer::url_path(1),
+        MediaServer::url_path(TakeId(1)),
         server.token(),
         server.port()
     );
@@ -59,7 +60,7 @@ fn main() {
         path,
     };
     let server = MediaServer::start(
-        Arc::new(move |id| (id == 1).then(|| served.clone())),
+        Arc::new(move |id| (id == TakeId(1)).then(|| served.clone())),
         Arc::new(|_, _| {}),
     )
     .expect("media server starts");

@@ -9,15 +9,41 @@ use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
-/// Row id of a take in the catalog. Stable across renames and moves (identity is the
-/// content hash; this id is its handle).
-pub type TakeId = i64;
-/// Row id of a shot.
-pub type ShotId = i64;
-/// Row id of a project.
-pub type ProjectId = i64;
-/// Row id of a render request.
-pub type RequestId = i64;
+/// A catalog row id with its own type, so a take id cannot be passed where a shot id is
+/// expected. JSON (a serde newtype) and TypeScript see the plain number.
+macro_rules! row_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub struct $name(pub i64);
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { self.0.fmt(f) }
+        }
+        impl FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> { s.parse().map($name) }
+        }
+    };
+}
+
+row_id!(
+    /// Row id of a take in the catalog. Stable across renames and moves (identity is the
+    /// content hash; this id is its handle).
+    TakeId
+);
+row_id!(
+    /// Row id of a shot.
+    ShotId
+);
+row_id!(
+    /// Row id of a project.
+    ProjectId
+);
+row_id!(
+    /// Row id of a render request.
+    RequestId
+);
 
 /// An error parsing one of the enumerations below from its text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

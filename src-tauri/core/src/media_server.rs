@@ -587,7 +587,7 @@ mod tests {
 
     #[test]
     fn only_plain_decimal_ids_name_media() {
-        assert_eq!(parse_media_path("/media/42"), Some(42));
+        assert_eq!(parse_media_path("/media/42"), Some(TakeId(42)));
         for path in [
             "/media/",
             "/media/-1",

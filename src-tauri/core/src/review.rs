@@ -12,10 +12,9 @@ use crate::catalog::decisions::{self, ReviewedTake};
 use crate::catalog::projects::load_settings;
 use crate::catalog::spend::credits;
 use crate::catalog::{log_event, requests, takes, Catalog, CatalogError};
-use crate::domain::EventKind;
 use crate::domain::{
-    Note, Origin, Presence, ProjectId, RenderMode, RenderRequest, RequestId, RequestState, ShotId,
-    ShotState, TakeDecision, TakeId, TakeStatus,
+    EventKind, Note, Origin, Presence, ProjectId, RenderMode, RenderRequest, RequestId,
+    RequestState, ShotId, ShotState, TakeDecision, TakeId, TakeStatus,
 };
 use crate::render::body::{build_request, BodyError};
 use rusqlite::{Connection, Transaction};
@@ -142,7 +141,10 @@ fn write_status(
         tx,
         take,
         kind,
-        detail.get("request_id").and_then(Value::as_i64),
+        detail
+            .get("request_id")
+            .and_then(Value::as_i64)
+            .map(RequestId),
         &detail,
     )?;
     Ok(())

@@ -6,7 +6,7 @@ use takeboard_core::api::{
     self, ApprovalView, CreditsReport, LibraryInfo, MediaServer, RequestsExport, SettingsView,
     ShotView, SubmitSummary, TakeView, TimelineExport,
 };
-use takeboard_core::domain::{Note, Presence, RenderRequest};
+use takeboard_core::domain::{Note, Presence, RenderRequest, RequestId, ShotId, TakeId};
 use ts_rs::TS;
 
 use super::mirrors::{
@@ -36,7 +36,7 @@ pub struct AppInfo {
 #[serde(rename_all = "camelCase")]
 pub struct ShotDto {
     /// Shot id.
-    pub id: i64,
+    pub id: ShotId,
     /// Code, e.g. `SH010`.
     pub code: String,
     /// Display name.
@@ -50,9 +50,9 @@ pub struct ShotDto {
     /// Number of takes whose file is missing.
     pub missing_count: i64,
     /// The approved take, if any.
-    pub approved_take_id: Option<i64>,
+    pub approved_take_id: Option<TakeId>,
     /// The final take, if any.
-    pub final_take_id: Option<i64>,
+    pub final_take_id: Option<TakeId>,
     /// Credits spent on this shot's takes.
     pub credits_spent: f64,
     /// Credits of its live render requests.
@@ -80,9 +80,9 @@ pub struct NoteDto {
 #[serde(rename_all = "camelCase")]
 pub struct TakeDto {
     /// Take id.
-    pub id: i64,
+    pub id: TakeId,
     /// Its shot.
-    pub shot_id: i64,
+    pub shot_id: ShotId,
     /// File name of its current (or last known) file. Attacker-controlled: render as text.
     pub file_name: String,
     /// Its current (or last known) path, for display only.
@@ -142,11 +142,11 @@ pub struct TakeDto {
 #[serde(rename_all = "camelCase")]
 pub struct RequestDto {
     /// Request id.
-    pub id: i64,
+    pub id: RequestId,
     /// The approved source take.
-    pub take_id: i64,
+    pub take_id: TakeId,
     /// Its shot.
-    pub shot_id: i64,
+    pub shot_id: ShotId,
     /// The shot's code.
     pub shot_code: String,
     /// How the take is promoted.
@@ -164,7 +164,7 @@ pub struct RequestDto {
     /// Provider generation id once submitted.
     pub generation_id: Option<String>,
     /// The take that came back.
-    pub result_take_id: Option<i64>,
+    pub result_take_id: Option<TakeId>,
     /// Why it failed.
     pub failure_reason: Option<String>,
     /// What was not known when promoting (e.g. keyframes).
@@ -233,7 +233,7 @@ pub struct ApprovalDto {
 #[serde(rename_all = "camelCase")]
 pub struct ShotCreditsDto {
     /// Shot id.
-    pub shot_id: i64,
+    pub shot_id: ShotId,
     /// Spent on its takes.
     pub spent: f64,
     /// Of its live requests.
@@ -548,7 +548,7 @@ pub fn timeline_choice(
     format: ExportFormat,
     placeholders: PlaceholderMode,
     start: Option<String>,
-    shot_ids: Option<Vec<i64>>,
+    shot_ids: Option<Vec<ShotId>>,
 ) -> api::TimelineChoice {
     api::TimelineChoice {
         format: format.into(),

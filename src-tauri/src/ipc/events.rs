@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use takeboard_core::api::IngestEvent;
+use takeboard_core::domain::{ShotId, TakeId};
 use tauri::{AppHandle, Emitter, Runtime};
 use ts_rs::TS;
 
@@ -31,9 +32,9 @@ pub struct LibraryEvent {
     /// What changed.
     pub kind: LibraryEventKind,
     /// The take concerned.
-    pub take_id: i64,
+    pub take_id: TakeId,
     /// Its shot (after the change).
-    pub shot_id: i64,
+    pub shot_id: ShotId,
 }
 
 impl From<&IngestEvent> for LibraryEvent {

@@ -21,7 +21,7 @@ pub use mirrors::*;
 mod tests {
     use super::*;
     use std::path::PathBuf;
-    use takeboard_core::domain::Resolution;
+    use takeboard_core::domain::{Resolution, ShotId, TakeId};
     use ts_rs::TS;
 
     /// The render resolutions as TypeScript constants: the UI's lists come from the core's.
@@ -72,10 +72,12 @@ mod tests {
         std::fs::write(out.join("resolutions.ts"), resolutions_module())
             .expect("write resolutions.ts");
         let take = std::fs::read_to_string(out.join("TakeDto.ts")).expect("TakeDto.ts written");
-        assert!(take.contains("id: number"), "{take}");
+        assert!(take.contains("id: TakeId"), "{take}");
+        assert!(!take.contains("bigint"), "no 64-bit bigint in TS: {take}");
+        let take_id = std::fs::read_to_string(out.join("TakeId.ts")).expect("TakeId.ts written");
         assert!(
-            !take.contains("bigint"),
-            "64-bit ids are plain numbers in TS: {take}"
+            take_id.contains("export type TakeId = number;"),
+            "64-bit ids are plain numbers in TS: {take_id}"
         );
     }
 
@@ -88,8 +90,8 @@ mod tests {
         );
         let event = LibraryEvent {
             kind: LibraryEventKind::TakeRestored,
-            take_id: 4,
-            shot_id: 2,
+            take_id: TakeId(4),
+            shot_id: ShotId(2),
         };
         assert_eq!(
             serde_json::to_value(event).unwrap(),

@@ -1,5 +1,8 @@
-//! Reading typed values out of SQLite columns: text enums, frame counts, JSON.
+//! Reading typed values out of SQLite columns and binding them back: row ids, text enums,
+//! frame counts, JSON.
 
+use crate::domain::{ProjectId, RequestId, ShotId, TakeId};
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::Row;
 use serde_json::Value;
 use std::str::FromStr;
@@ -37,3 +40,21 @@ pub(crate) fn json_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Val
     })
     .transpose()
 }
+
+/// Row ids are stored as SQLite integers.
+macro_rules! sql_row_id {
+    ($($name:ident),+) => {$(
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.0))
+            }
+        }
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                i64::column_result(value).map($name)
+            }
+        }
+    )+};
+}
+
+sql_row_id!(TakeId, ShotId, ProjectId, RequestId);

@@ -17,7 +17,7 @@ pub use projects::{Project, WatchedFolder};
 pub use shots::ShotRow;
 pub use takes::{FileRow, TakeRecord, TakeRow};
 
-use crate::domain::EventKind;
+use crate::domain::{EventKind, ProjectId, RequestId, ShotId, TakeId};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -337,11 +337,11 @@ pub fn current_actor() -> String {
 /// Appends one row to the event log. `detail` is any JSON value.
 pub fn log_event(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     kind: EventKind,
-    take_id: Option<i64>,
-    shot_id: Option<i64>,
-    request_id: Option<i64>,
+    take_id: Option<TakeId>,
+    shot_id: Option<ShotId>,
+    request_id: Option<RequestId>,
     detail: &serde_json::Value,
 ) -> Result<(), CatalogError> {
     tx.execute(

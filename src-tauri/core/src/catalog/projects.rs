@@ -1,8 +1,7 @@
 //! Projects and their watched folders.
 
 use super::{log_event, now_text, CatalogError};
-use crate::domain::EventKind;
-use crate::domain::ProjectId;
+use crate::domain::{EventKind, ProjectId};
 use crate::settings::ProjectSettings;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::{Path, PathBuf};
@@ -11,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Project {
     /// Row id.
-    pub id: i64,
+    pub id: ProjectId,
     /// Unique name.
     pub name: String,
     /// The settings JSON as stored (see `settings::ProjectSettings`).
@@ -24,7 +23,7 @@ pub struct WatchedFolder {
     /// Row id.
     pub id: i64,
     /// The project it belongs to.
-    pub project_id: i64,
+    pub project_id: ProjectId,
     /// Absolute, canonical path.
     pub path: PathBuf,
 }
@@ -49,7 +48,7 @@ pub fn project_by_name(conn: &Connection, name: &str) -> Result<Option<Project>,
 }
 
 /// The project with this id.
-pub fn project(conn: &Connection, id: i64) -> Result<Project, CatalogError> {
+pub fn project(conn: &Connection, id: ProjectId) -> Result<Project, CatalogError> {
     conn.query_row(
         "SELECT id, name, settings_json FROM projects WHERE id = ?1",
         [id],
@@ -79,7 +78,7 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
         "INSERT INTO projects (name, created_at) VALUES (?1, ?2)",
         params![name, now_text()],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = ProjectId(tx.last_insert_rowid());
     log_event(
         tx,
         id,
@@ -93,7 +92,10 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
 }
 
 /// The watched folders of a project.
-pub fn folders(conn: &Connection, project_id: i64) -> Result<Vec<WatchedFolder>, CatalogError> {
+pub fn folders(
+    conn: &Connection,
+    project_id: ProjectId,
+) -> Result<Vec<WatchedFolder>, CatalogError> {
     let mut stmt = conn.prepare(
         "SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id",
     )?;
@@ -111,7 +113,7 @@ pub fn folders(conn: &Connection, project_id: i64) -> Result<Vec<WatchedFolder>,
 /// canonically: the file may not exist yet, its folder must).
 pub fn watched_folder_holding(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     file: &Path,
 ) -> Result<Option<PathBuf>, CatalogError> {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
@@ -129,7 +131,7 @@ pub fn watched_folder_holding(
 /// in a watched folder.
 pub fn add_folder(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     path: &Path,
     library: &Path,
 ) -> Result<WatchedFolder, CatalogError> {

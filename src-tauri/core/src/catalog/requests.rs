@@ -5,10 +5,9 @@
 
 use super::columns::{json_col, parse_col};
 use super::{log_event, now_text, CatalogError};
-use crate::domain::EventKind;
 use crate::domain::{
-    Candidate, ProjectId, RenderMode, RenderRequest, RequestDraft, RequestId, RequestState, Sender,
-    ShotId, TakeId,
+    Candidate, EventKind, ProjectId, RenderMode, RenderRequest, RequestDraft, RequestId,
+    RequestState, Sender, ShotId, TakeId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::{json, Value};
@@ -203,8 +202,8 @@ pub fn link_result(
             |r| {
                 Ok((
                     r.get::<_, RequestId>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, ProjectId>(1)?,
+                    r.get::<_, ShotId>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<TakeId>>(4)?,
                 ))

@@ -7,7 +7,7 @@
 //! up when such a file arrives later.
 
 use super::{log_event, now_text, Catalog, CatalogError};
-use crate::domain::EventKind;
+use crate::domain::{EventKind, ProjectId, ShotId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The code of the shot that collects takes no rule could place.
@@ -17,9 +17,9 @@ pub const UNSORTED_CODE: &str = "UNSORTED";
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShotRow {
     /// Row id.
-    pub id: i64,
+    pub id: ShotId,
     /// Project.
-    pub project_id: i64,
+    pub project_id: ProjectId,
     /// Short code, unique in the project (`SH010`).
     pub code: String,
     /// Human name.
@@ -48,7 +48,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
 }
 
 /// The project's shots in shot-list order.
-pub fn shots(conn: &Connection, project_id: i64) -> Result<Vec<ShotRow>, CatalogError> {
+pub fn shots(conn: &Connection, project_id: ProjectId) -> Result<Vec<ShotRow>, CatalogError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM shots WHERE project_id = ?1 ORDER BY position, id"
     ))?;
@@ -57,7 +57,7 @@ pub fn shots(conn: &Connection, project_id: i64) -> Result<Vec<ShotRow>, Catalog
 }
 
 /// One shot by id.
-pub fn shot(conn: &Connection, id: i64) -> Result<ShotRow, CatalogError> {
+pub fn shot(conn: &Connection, id: ShotId) -> Result<ShotRow, CatalogError> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM shots WHERE id = ?1"),
         [id],
@@ -70,7 +70,7 @@ pub fn shot(conn: &Connection, id: i64) -> Result<ShotRow, CatalogError> {
 /// One shot by code (codes compare case-insensitively; they are stored upper case).
 pub fn shot_by_code(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     code: &str,
 ) -> Result<Option<ShotRow>, CatalogError> {
     Ok(conn
@@ -84,7 +84,7 @@ pub fn shot_by_code(
 
 fn insert(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     code: &str,
     name: &str,
     prompt_key: Option<&str>,
@@ -99,7 +99,7 @@ fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![project_id, code, name, position, prompt_key, now_text()],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = ShotId(tx.last_insert_rowid());
     log_event(
         tx,
         project_id,
@@ -125,7 +125,7 @@ fn stored_code(code: &str) -> Result<String, CatalogError> {
 /// user's choice (moving a take by hand): whatever shot holds the code is the one.
 pub fn ensure_shot_by_code(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     code: &str,
 ) -> Result<ShotRow, CatalogError> {
     let code = stored_code(code)?;
@@ -148,7 +148,7 @@ pub enum FileCodeShot {
 /// Records `codes`, read from file names, as the user's: no automatic shot gets one later.
 pub fn reserve_codes<'a>(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     codes: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare_cached(
@@ -163,7 +163,7 @@ pub fn reserve_codes<'a>(
 /// The codes reserved in a project.
 pub fn reserved_codes(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<std::collections::BTreeSet<String>, CatalogError> {
     let mut stmt =
         conn.prepare_cached("SELECT code FROM reserved_shot_codes WHERE project_id = ?1")?;
@@ -176,7 +176,7 @@ pub fn reserved_codes(
 /// code (logged as `shot-recoded`) and a shot for the file's code is created.
 pub fn shot_for_file_code(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     code: &str,
 ) -> Result<FileCodeShot, CatalogError> {
     let code = stored_code(code)?;
@@ -215,7 +215,7 @@ pub fn shot_for_file_code(
 /// with the next free `SHnnn` code) when missing.
 pub fn ensure_shot_for_prompt(
     tx: &Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     prompt_key: &str,
     name: &str,
 ) -> Result<ShotRow, CatalogError> {
@@ -236,7 +236,7 @@ pub fn ensure_shot_for_prompt(
 }
 
 /// The project's `UNSORTED` shot, created when missing.
-pub fn unsorted_shot(tx: &Transaction<'_>, project_id: i64) -> Result<ShotRow, CatalogError> {
+pub fn unsorted_shot(tx: &Transaction<'_>, project_id: ProjectId) -> Result<ShotRow, CatalogError> {
     match shot_by_code(tx, project_id, UNSORTED_CODE)? {
         Some(s) => Ok(s),
         None => insert(tx, project_id, UNSORTED_CODE, "Unsorted", None),
@@ -245,7 +245,7 @@ pub fn unsorted_shot(tx: &Transaction<'_>, project_id: i64) -> Result<ShotRow, C
 
 /// The next `SHnnn` code in steps of ten after the highest `SH` number that a shot holds
 /// or a file name reserved.
-fn next_free_code(conn: &Connection, project_id: i64) -> Result<String, CatalogError> {
+fn next_free_code(conn: &Connection, project_id: ProjectId) -> Result<String, CatalogError> {
     let mut stmt = conn.prepare(
         "SELECT code FROM shots WHERE project_id = ?1
          UNION SELECT code FROM reserved_shot_codes WHERE project_id = ?1",
@@ -268,7 +268,7 @@ fn next_free_code(conn: &Connection, project_id: i64) -> Result<String, CatalogE
 
 impl Catalog {
     /// Renames a shot. The name sticks: ingest never renames a shot.
-    pub fn rename_shot(&mut self, shot_id: i64, name: &str) -> Result<ShotRow, CatalogError> {
+    pub fn rename_shot(&mut self, shot_id: ShotId, name: &str) -> Result<ShotRow, CatalogError> {
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(CatalogError::Invalid("a shot name cannot be empty".into()));
@@ -296,13 +296,13 @@ impl Catalog {
     /// Moves a shot to a 1-based `position` (clamped to the list), shifting the others.
     pub fn reorder_shot(
         &mut self,
-        shot_id: i64,
+        shot_id: ShotId,
         position: i64,
     ) -> Result<Vec<ShotRow>, CatalogError> {
         self.write(|tx| {
             let s = shot(tx, shot_id)?;
             let project_id = s.project_id;
-            let mut ids: Vec<i64> = shots(tx, project_id)?.iter().map(|s| s.id).collect();
+            let mut ids: Vec<ShotId> = shots(tx, project_id)?.iter().map(|s| s.id).collect();
             ids.retain(|&id| id != s.id);
             let at = usize::try_from(position.max(1) - 1)
                 .unwrap_or(0)

@@ -8,8 +8,9 @@
 use super::columns::parse_col;
 use super::shots::{ensure_shot_by_code, shot};
 use super::{log_event, now_text, Catalog, CatalogError};
-use crate::domain::EventKind;
-use crate::domain::{MediaInfo, Origin, Presence, Rate, TakeFacts, TakeStatus};
+use crate::domain::{
+    EventKind, MediaInfo, Origin, Presence, ProjectId, Rate, ShotId, TakeFacts, TakeId, TakeStatus,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::PathBuf;
 
@@ -17,11 +18,11 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TakeRow {
     /// Row id (stable across renames and moves).
-    pub id: i64,
+    pub id: TakeId,
     /// Project.
-    pub project_id: i64,
+    pub project_id: ProjectId,
     /// Shot it belongs to.
-    pub shot_id: i64,
+    pub shot_id: ShotId,
     /// Code of that shot.
     pub shot_code: String,
     /// `blake3:<hex>`, or `None` when the file could not be read.
@@ -101,7 +102,7 @@ pub struct FileRow {
     /// Watched folder.
     pub folder_id: i64,
     /// Take.
-    pub take_id: i64,
+    pub take_id: TakeId,
     /// Absolute path.
     pub path: PathBuf,
     /// Size when indexed.
@@ -166,7 +167,7 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
 }
 
 /// One take.
-pub fn take(conn: &Connection, id: i64) -> Result<TakeRow, CatalogError> {
+pub fn take(conn: &Connection, id: TakeId) -> Result<TakeRow, CatalogError> {
     conn.query_row(
         &format!("{TAKE_SELECT} WHERE t.id = ?1"),
         [id],
@@ -179,8 +180,8 @@ pub fn take(conn: &Connection, id: i64) -> Result<TakeRow, CatalogError> {
 /// The project's takes in shot-list order (then oldest first), optionally of one shot.
 pub fn takes(
     conn: &Connection,
-    project_id: i64,
-    shot_id: Option<i64>,
+    project_id: ProjectId,
+    shot_id: Option<ShotId>,
 ) -> Result<Vec<TakeRow>, CatalogError> {
     let mut stmt = conn.prepare(&format!(
         "{TAKE_SELECT} WHERE t.project_id = ?1 AND (?2 IS NULL OR t.shot_id = ?2)
@@ -191,7 +192,7 @@ pub fn takes(
 }
 
 /// What render-request building needs to know about a take, `None` when the id is unknown.
-pub fn take_facts(conn: &Connection, take_id: i64) -> Result<Option<TakeFacts>, CatalogError> {
+pub fn take_facts(conn: &Connection, take_id: TakeId) -> Result<Option<TakeFacts>, CatalogError> {
     Ok(conn
         .query_row(
             "SELECT id, origin, path, generation_id, prompt, aspect_ratio, resolution, duration_s,
@@ -229,9 +230,9 @@ pub fn take_facts(conn: &Connection, take_id: i64) -> Result<Option<TakeFacts>, 
 /// The take holding this content in the project, if any.
 pub fn take_id_by_hash(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     hash: &str,
-) -> Result<Option<i64>, CatalogError> {
+) -> Result<Option<TakeId>, CatalogError> {
     Ok(conn
         .query_row(
             "SELECT id FROM takes WHERE project_id = ?1 AND content_hash = ?2",
@@ -280,7 +281,7 @@ pub fn files_in_folder(conn: &Connection, folder_id: i64) -> Result<Vec<FileRow>
 /// A file row of the project with this stamp whose path is gone: the same file renamed.
 pub fn file_by_stamp(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     size: u64,
     mtime_ns: i64,
     inode: u64,
@@ -299,10 +300,10 @@ pub fn file_by_stamp(
 /// Inserts a new take in `shot_id` with an `unreviewed` decision; returns its id.
 pub fn insert_take(
     tx: &Transaction<'_>,
-    project_id: i64,
-    shot_id: i64,
+    project_id: ProjectId,
+    shot_id: ShotId,
     rec: &TakeRecord,
-) -> Result<i64, CatalogError> {
+) -> Result<TakeId, CatalogError> {
     let now = now_text();
     let m = rec.media.as_ref();
     tx.execute(
@@ -338,7 +339,7 @@ pub fn insert_take(
             now,
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = TakeId(tx.last_insert_rowid());
     tx.execute(
         "INSERT INTO take_decisions (take_id, status, decided_at, decided_by)
          VALUES (?1, 'unreviewed', ?2, 'takeboard')",
@@ -351,7 +352,7 @@ pub fn insert_take(
 /// and marks it present. Never touches its shot or decisions.
 pub fn refresh_take(
     tx: &Transaction<'_>,
-    take_id: i64,
+    take_id: TakeId,
     rec: &TakeRecord,
 ) -> Result<(), CatalogError> {
     let m = rec.media.as_ref();
@@ -403,9 +404,9 @@ pub fn forget_renamed_file(tx: &Transaction<'_>, file_id: i64) -> Result<(), Cat
 /// The take of `project_id` recorded at `path` without content (its file was unreadable).
 pub fn unhashed_take_at(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     path: &str,
-) -> Result<Option<i64>, CatalogError> {
+) -> Result<Option<TakeId>, CatalogError> {
     Ok(conn
         .query_row(
             "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
@@ -420,7 +421,7 @@ pub fn unhashed_take_at(
 pub fn put_file(
     tx: &Transaction<'_>,
     folder_id: i64,
-    take_id: i64,
+    take_id: TakeId,
     rec: &TakeRecord,
 ) -> Result<(), CatalogError> {
     tx.execute(
@@ -475,7 +476,7 @@ pub fn remove_file(tx: &Transaction<'_>, file: &FileRow) -> Result<bool, Catalog
 /// indexed, for the media server to check it serves exactly those bytes.
 pub fn present_file(
     conn: &Connection,
-    take_id: i64,
+    take_id: TakeId,
 ) -> Result<Option<(PathBuf, crate::hash::FileStamp)>, CatalogError> {
     let file = conn
         .query_row(
@@ -497,7 +498,7 @@ pub fn present_file(
 /// Deletes a take (and its decisions) unless something refers to it: a note, or a render
 /// request it is the source or the result of. Returns whether it was deleted. Nothing the
 /// user wrote is ever cascaded away, and a request never loses its take.
-pub fn drop_unused_take(tx: &Transaction<'_>, take_id: i64) -> Result<bool, CatalogError> {
+pub fn drop_unused_take(tx: &Transaction<'_>, take_id: TakeId) -> Result<bool, CatalogError> {
     let referenced: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM take_notes WHERE take_id = ?1)
              OR EXISTS (SELECT 1 FROM render_requests
@@ -522,7 +523,7 @@ pub fn path_text(path: &std::path::Path) -> Result<&str, CatalogError> {
 impl Catalog {
     /// Moves a take to the shot `code` (created if missing). The move sticks: rescans
     /// never regroup a take the user placed.
-    pub fn move_take(&mut self, take_id: i64, code: &str) -> Result<TakeRow, CatalogError> {
+    pub fn move_take(&mut self, take_id: TakeId, code: &str) -> Result<TakeRow, CatalogError> {
         let code = code.to_owned();
         self.write(|tx| {
             let t = take(tx, take_id)?;

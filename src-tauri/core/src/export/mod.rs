@@ -636,7 +636,7 @@ mod tests {
             clip: None,
         };
         let clip = ClipEntry {
-            take_id: 1,
+            take_id: TakeId(1),
             path: PathBuf::from("/c/a.mp4"),
             placeholder: false,
             origin: Origin::Standard,

@@ -23,7 +23,7 @@ use crate::catalog::takes::{
     take_id_by_hash,
 };
 use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
-use crate::domain::EventKind;
+use crate::domain::{EventKind, ProjectId, ShotId, TakeId};
 use crate::hash::{hash_file, HashError};
 use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
 use crate::probe::{probe_file, ProbeError};
@@ -95,9 +95,9 @@ pub enum IngestEvent {
     /// A new take was indexed.
     Added {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Its shot's id.
-        shot_id: i64,
+        shot_id: ShotId,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -106,9 +106,9 @@ pub enum IngestEvent {
     /// A known take got a new path or new facts.
     Changed {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Its shot's id.
-        shot_id: i64,
+        shot_id: ShotId,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -117,9 +117,9 @@ pub enum IngestEvent {
     /// The take's last file disappeared.
     Missing {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Its shot's id.
-        shot_id: i64,
+        shot_id: ShotId,
         /// Shot code.
         shot: String,
         /// The path it was last seen at.
@@ -128,9 +128,9 @@ pub enum IngestEvent {
     /// A missing take's content reappeared (same take, same decisions).
     Restored {
         /// Take id.
-        take: i64,
+        take: TakeId,
         /// Its shot's id.
-        shot_id: i64,
+        shot_id: ShotId,
         /// Shot code.
         shot: String,
         /// Its file.
@@ -222,7 +222,7 @@ pub fn attach_folder(
     cat: &mut Catalog,
     project: Option<&str>,
     folder: &Path,
-) -> Result<i64, IngestError> {
+) -> Result<ProjectId, IngestError> {
     let canon = canonical_folder(folder)?;
     let name = match project {
         Some(n) => n.to_owned(),
@@ -235,7 +235,7 @@ pub fn attach_folder(
         },
     };
     let library = cat.path().to_owned();
-    Ok(cat.write(|tx| -> Result<i64, CatalogError> {
+    Ok(cat.write(|tx| -> Result<ProjectId, CatalogError> {
         let p = crate::catalog::projects::ensure_project(tx, &name)?;
         crate::catalog::projects::add_folder(tx, p.id, &canon, &library)?;
         Ok(p.id)
@@ -318,7 +318,7 @@ enum PathOutcome {
 /// left as they are; the other folders are still scanned.
 pub fn reconcile_project(
     cat: &SharedCatalog,
-    project_id: i64,
+    project_id: ProjectId,
     cfg: &IngestConfig,
     wait_pending: Duration,
 ) -> Result<ScanReport, IngestError> {
@@ -801,9 +801,9 @@ fn record(
 /// `UNSORTED` for the user to place, and that shot is returned to say why.
 fn choose_shot(
     tx: &rusqlite::Transaction<'_>,
-    project_id: i64,
+    project_id: ProjectId,
     identity: &Identity,
-) -> Result<(i64, Option<crate::catalog::ShotRow>), CatalogError> {
+) -> Result<(ShotId, Option<crate::catalog::ShotRow>), CatalogError> {
     if let Some(code) = &identity.shot_code {
         return Ok(match shot_for_file_code(tx, project_id, code)? {
             FileCodeShot::Shot(s) => (s.id, None),

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::catalog::projects::folders;
 use crate::catalog::WatchedFolder;
+use crate::domain::ProjectId;
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -86,7 +87,7 @@ impl Drop for WatchHandle {
 /// stop the loop (a folder that vanished, a failed reconcile).
 pub fn watch(
     cat: SharedCatalog,
-    project_id: i64,
+    project_id: ProjectId,
     cfg: IngestConfig,
     on_event: impl Fn(&IngestEvent) + Send + 'static,
     on_error: impl Fn(&IngestError) + Send + 'static,

@@ -5,8 +5,7 @@
 //! not known. No database, no network: `review` stores the draft as a render request, the
 //! outbox in `render` sends `body` to `endpoint` unchanged.
 
-use crate::domain::{Origin, RenderMode, Resolution};
-use crate::domain::{RequestDraft, TakeFacts};
+use crate::domain::{Origin, RenderMode, RequestDraft, Resolution, TakeFacts};
 use crate::pricing::whole_seconds;
 use crate::settings::ProjectSettings;
 use serde_json::{json, Map, Value};
@@ -423,10 +422,11 @@ fn luma_duration(take: &TakeFacts, missing: &mut Vec<String>) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::TakeId;
 
     fn bare_take() -> TakeFacts {
         TakeFacts {
-            take_id: 1,
+            take_id: TakeId(1),
             origin: Origin::Flash,
             file_name: "SH010_neon_alley_flash.mp4".into(),
             generation_id: None,

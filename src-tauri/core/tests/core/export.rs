@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use takeboard_core::domain::{Origin, Rate, ShotState};
+use takeboard_core::domain::{Origin, Rate, ShotState, TakeId};
 use takeboard_core::export::{
     render, timecode, write_export, ClipEntry, ExportError, ExportFormat, ExportOptions,
     Placeholders, ShotEntry, Timeline,
@@ -28,7 +28,7 @@ const PROMPT: &str = "A \"quiet\" street & <neon> 'rain' — 雨, 100% wet";
 
 fn clip(path: PathBuf, at: Rate, media: u64, source: (u64, u64)) -> ClipEntry {
     ClipEntry {
-        take_id: 0,
+        take_id: TakeId(0),
         path,
         placeholder: false,
         origin: Origin::Standard,
@@ -68,7 +68,7 @@ fn shot(
 fn fixture(dir: &Path, at: Rate) -> Timeline {
     let media = dir.join("Clips dir é");
     let sh010 = ClipEntry {
-        take_id: 11,
+        take_id: TakeId(11),
         has_audio: true,
         prompt: Some(PROMPT.into()),
         generation_id: Some("gen-0001-&<>".into()),
@@ -77,7 +77,7 @@ fn fixture(dir: &Path, at: Rate) -> Timeline {
         ..clip(media.join("SH010 take#1 & 'x' 100%.mp4"), at, 48, (0, 48))
     };
     let sh020 = ClipEntry {
-        take_id: 22,
+        take_id: TakeId(22),
         placeholder: true,
         origin: Origin::Flash,
         prompt: Some("dock at dawn".into()),
@@ -85,7 +85,7 @@ fn fixture(dir: &Path, at: Rate) -> Timeline {
         ..clip(media.join("日本 SH020 flash.mp4"), at, 120, (10, 34))
     };
     let sh040 = ClipEntry {
-        take_id: 44,
+        take_id: TakeId(44),
         ..clip(media.join("SH040 final.mov"), at, 30, (3, 27))
     };
     Timeline {
@@ -364,7 +364,7 @@ fn fcp7_xml_defines_each_file_once_declares_audio_only_when_present_and_marks_nt
     let mut timeline = fixture(dir.path(), at);
     // SH050 reuses SH010's file: defined once, referenced by id afterwards.
     let reuse = ClipEntry {
-        take_id: 55,
+        take_id: TakeId(55),
         source_in: 20,
         source_out: 30,
         ..timeline.shots[1].clip.clone().unwrap()
@@ -912,7 +912,13 @@ fn unusable_clips_are_refused_with_the_shot_named() {
     sh040.source_out = 31; // the file has 30 frames
     let err = render(&timeline, &options(ExportFormat::Otio)).unwrap_err();
     assert!(
-        matches!(err, ExportError::InvalidTrim { take_id: 44, .. }),
+        matches!(
+            err,
+            ExportError::InvalidTrim {
+                take_id: TakeId(44),
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().starts_with("shot SH040: take 44"), "{err}");
@@ -939,7 +945,7 @@ fn an_edl_refuses_more_than_999_events_while_fcp7_takes_them() {
     let shots = (0..1000)
         .map(|i| {
             let take = ClipEntry {
-                take_id: i,
+                take_id: TakeId(i),
                 ..clip(
                     dir.path().join(format!("t{i}.mp4")),
                     rate("24"),

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 use takeboard_core::catalog::shots;
-use takeboard_core::domain::{Origin, Presence, TakeStatus};
+use takeboard_core::domain::{Origin, Presence, TakeId, TakeStatus};
 use takeboard_core::ingest::{self, IngestEvent};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -785,7 +785,7 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
         cat.conn()
             .execute(
                 "UPDATE render_requests SET result_take_id = ?1 WHERE id = ?2",
-                [result.id, request],
+                rusqlite::params![result.id, request],
             )
             .unwrap();
         request
@@ -818,7 +818,7 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
         "the request's result is kept"
     );
     let cat = lib.cat.lock().unwrap();
-    let linked: i64 = cat
+    let linked: TakeId = cat
         .conn()
         .query_row(
             "SELECT result_take_id FROM render_requests WHERE id = ?1",

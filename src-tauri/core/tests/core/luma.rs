@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use takeboard_core::catalog::requests::link_result;
 use takeboard_core::catalog::{Catalog, SharedCatalog};
-use takeboard_core::domain::RequestState;
+use takeboard_core::domain::{ProjectId, RequestId, RequestState, ShotId, TakeId};
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
 use takeboard_core::render::outbox::{
     candidates, export_queued, lookup_unknown, poll, recover_interrupted, resolve_request, Clock,
@@ -58,9 +58,9 @@ struct Fixture {
     db: PathBuf,
     watched: PathBuf,
     cat: Catalog,
-    project: i64,
-    shot: i64,
-    unsorted: i64,
+    project: ProjectId,
+    shot: ShotId,
+    unsorted: ShotId,
     takes: Cell<i64>,
 }
 
@@ -96,15 +96,15 @@ impl Fixture {
             db,
             watched,
             cat,
-            project,
-            shot,
-            unsorted,
+            project: ProjectId(project),
+            shot: ShotId(shot),
+            unsorted: ShotId(unsorted),
             takes: Cell::new(0),
         }
     }
 
     /// Inserts a take into `shot` with Luma generation id `generation_id`.
-    fn take(&self, shot: i64, generation_id: &str) -> i64 {
+    fn take(&self, shot: ShotId, generation_id: &str) -> TakeId {
         self.takes.set(self.takes.get() + 1);
         let n = self.takes.get();
         self.cat
@@ -116,15 +116,15 @@ impl Fixture {
                 params![self.project, shot, format!("blake3:{n:064x}"), format!("/x/take{n}.mp4"), generation_id],
             )
             .unwrap();
-        self.cat.conn().last_insert_rowid()
+        TakeId(self.cat.conn().last_insert_rowid())
     }
 
     /// Queues a render request of a fresh Flash take in SH010 with `body`; returns its id.
-    fn queue(&self, mode: &str, body: &Value) -> i64 {
+    fn queue(&self, mode: &str, body: &Value) -> RequestId {
         self.queue_raw(mode, &body.to_string())
     }
 
-    fn queue_raw(&self, mode: &str, body_json: &str) -> i64 {
+    fn queue_raw(&self, mode: &str, body_json: &str) -> RequestId {
         let take = self.take(self.shot, &format!("flash-gen-{}", self.takes.get() + 1));
         self.cat
             .conn()
@@ -134,14 +134,14 @@ impl Fixture {
                  VALUES (?1, ?2, ?3, ?4, 'ray-2', '720p', 5, ?5, 160, ?6, ?7, ?7)",
                 params![
                     self.project, self.shot, take, mode, body_json,
-                    format!("key-{take}"), format!("2026-05-01T10:{:02}:00Z", take % 60)
+                    format!("key-{take}"), format!("2026-05-01T10:{:02}:00Z", take.0 % 60)
                 ],
             )
             .unwrap();
-        self.cat.conn().last_insert_rowid()
+        RequestId(self.cat.conn().last_insert_rowid())
     }
 
-    fn request(&self, id: i64) -> Row {
+    fn request(&self, id: RequestId) -> Row {
         self.cat
             .conn()
             .query_row(
@@ -165,7 +165,7 @@ impl Fixture {
     }
 
     /// The kinds of the events logged for a request, in order.
-    fn events(&self, request: i64) -> Vec<String> {
+    fn events(&self, request: RequestId) -> Vec<String> {
         let mut stmt = self
             .cat
             .conn()
@@ -182,7 +182,7 @@ struct Row {
     attempts: i64,
     generation_id: Option<String>,
     failure_reason: Option<String>,
-    result_take_id: Option<i64>,
+    result_take_id: Option<TakeId>,
     submitted_at: Option<String>,
     finished_at: Option<String>,
 }
@@ -321,7 +321,7 @@ fn an_approved_request_is_submitted_polled_downloaded_and_linked_to_its_shot() {
         .unwrap();
     assert_eq!(again, Some(request), "linking twice is harmless");
     assert_eq!(fx.request(request).result_take_id, Some(result_take));
-    let shot: i64 = fx
+    let shot: ShotId = fx
         .cat
         .conn()
         .query_row(
@@ -379,7 +379,7 @@ fn a_take_the_user_placed_by_hand_is_linked_but_not_moved() {
         (row.state.as_str(), row.result_take_id),
         ("completed", Some(take))
     );
-    let shot: i64 = fx
+    let shot: ShotId = fx
         .cat
         .conn()
         .query_row("SELECT shot_id FROM takes WHERE id = ?1", [take], |r| {
@@ -758,8 +758,11 @@ fn an_unknown_request_can_be_cancelled_and_only_unknown_or_exported_ones_can_be_
 
     let err = resolve_request(&mut fx.cat, queued, Resolution::Cancel).unwrap_err();
     assert!(matches!(err, OutboxError::NotResolvable { .. }), "{err}");
-    let err = resolve_request(&mut fx.cat, 999, Resolution::Resend).unwrap_err();
-    assert!(matches!(err, OutboxError::NotFound(999)), "{err}");
+    let err = resolve_request(&mut fx.cat, RequestId(999), Resolution::Resend).unwrap_err();
+    assert!(
+        matches!(err, OutboxError::NotFound(RequestId(999))),
+        "{err}"
+    );
     let err = resolve_request(
         &mut fx.cat,
         uncertain,
@@ -803,7 +806,7 @@ fn no_more_than_20_creates_go_out_per_minute() {
     let mut fx = Fixture::new();
     let standin = LumaStandIn::start(KEY);
     let client = client(&standin);
-    let requests: Vec<i64> = (0..25)
+    let requests: Vec<RequestId> = (0..25)
         .map(|_| fx.queue("regenerate", &regenerate_body()))
         .collect();
     let clock = TestClock::new();
@@ -825,7 +828,7 @@ fn no_more_than_20_creates_go_out_per_minute() {
         })
     );
     assert_eq!(standin.create_attempts(), 20);
-    let sent: Vec<i64> = report.outcomes.iter().map(|o| o.request_id).collect();
+    let sent: Vec<RequestId> = report.outcomes.iter().map(|o| o.request_id).collect();
     assert_eq!(sent, requests[..20], "oldest first");
     assert_eq!(fx.request(requests[20]).state, "queued");
 
@@ -853,7 +856,7 @@ fn no_more_than_10_requests_are_in_flight() {
     let mut fx = Fixture::new();
     let standin = LumaStandIn::start(KEY);
     let client = client(&standin);
-    let requests: Vec<i64> = (0..12)
+    let requests: Vec<RequestId> = (0..12)
         .map(|_| fx.queue("regenerate", &regenerate_body()))
         .collect();
     let clock = TestClock::new();
@@ -1114,7 +1117,7 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
 // --- Money safety: scope, ownership, uncertain sends, export. ---
 
 /// A second project in the fixture's library with one shot; queues `n` requests in it.
-fn second_project_requests(fx: &Fixture, n: usize) -> (i64, Vec<i64>) {
+fn second_project_requests(fx: &Fixture, n: usize) -> (ProjectId, Vec<RequestId>) {
     let conn = fx.cat.conn();
     let now = "2026-05-01T10:00:00Z";
     conn.execute(
@@ -1146,10 +1149,10 @@ fn second_project_requests(fx: &Fixture, n: usize) -> (i64, Vec<i64>) {
                 params![project, shot, take, regenerate_body().to_string(), format!("other-{i}"), now],
             )
             .unwrap();
-            conn.last_insert_rowid()
+            RequestId(conn.last_insert_rowid())
         })
         .collect();
-    (project, ids)
+    (ProjectId(project), ids)
 }
 
 #[test]
@@ -1433,7 +1436,10 @@ fn recovery_leaves_a_live_senders_claim_alone_and_takes_over_once_it_is_gone() {
         )
         .unwrap();
 
-    assert_eq!(recover_interrupted(&mut fx.cat).unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        recover_interrupted(&mut fx.cat).unwrap(),
+        Vec::<RequestId>::new()
+    );
     assert_eq!(
         fx.request(request).state,
         "submitted",

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use takeboard_core::domain::TakeId;
 use takeboard_core::hash::stamp_path;
 use takeboard_core::media_server::{
     MediaServer, ServedFile, StaleFileReport, TakeFileResolver, HEADER_READ_TIMEOUT,
@@ -78,7 +79,7 @@ fn raw_request(
 
 /// A keep-alive connection that has asked for take `take_id` whole; the reply is left for
 /// the caller to read (or not).
-fn start_streaming(server: &MediaServer, take_id: i64) -> TcpStream {
+fn start_streaming(server: &MediaServer, take_id: TakeId) -> TcpStream {
     let mut stream = TcpStream::connect(("127.0.0.1", server.port())).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -96,7 +97,7 @@ fn get(server: &MediaServer, target: &str, headers: &[(&str, &str)]) -> Reply {
     raw_request(server, "GET", target, headers)
 }
 
-fn media_target(server: &MediaServer, take_id: i64) -> String {
+fn media_target(server: &MediaServer, take_id: TakeId) -> String {
     format!("{}?t={}", MediaServer::url_path(take_id), server.token())
 }
 
@@ -110,8 +111,8 @@ fn patterned_bytes(len: usize) -> Vec<u8> {
 /// while the server runs. Stale-file reports are collected.
 struct Library {
     dir: tempfile::TempDir,
-    files: Arc<Mutex<HashMap<i64, ServedFile>>>,
-    stale: Arc<Mutex<Vec<(i64, PathBuf)>>>,
+    files: Arc<Mutex<HashMap<TakeId, ServedFile>>>,
+    stale: Arc<Mutex<Vec<(TakeId, PathBuf)>>>,
 }
 
 impl Library {
@@ -124,7 +125,7 @@ impl Library {
     }
 
     /// Writes `bytes` as `name` and indexes it as take `take_id`.
-    fn add(&self, take_id: i64, name: &str, bytes: &[u8]) -> PathBuf {
+    fn add(&self, take_id: TakeId, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, bytes).expect("write take file");
         self.index(take_id, &path);
@@ -132,7 +133,7 @@ impl Library {
     }
 
     /// Indexes whatever is at `path` now as take `take_id`.
-    fn index(&self, take_id: i64, path: &Path) {
+    fn index(&self, take_id: TakeId, path: &Path) {
         let stamp = stamp_path(path).expect("stat the take file");
         let served = ServedFile {
             path: path.to_owned(),
@@ -159,7 +160,7 @@ impl Library {
         self.dir.path()
     }
 
-    fn stale(&self) -> Vec<(i64, PathBuf)> {
+    fn stale(&self) -> Vec<(TakeId, PathBuf)> {
         self.stale.lock().unwrap().clone()
     }
 }
@@ -168,10 +169,10 @@ impl Library {
 fn a_registered_take_is_served_whole_with_its_length_and_type() {
     let library = Library::new();
     let content = patterned_bytes(100_000);
-    library.add(7, "SH010_flash_t1.mp4", &content);
+    library.add(TakeId(7), "SH010_flash_t1.mp4", &content);
     let server = library.serve();
 
-    let reply = get(&server, &media_target(&server, 7), &[]);
+    let reply = get(&server, &media_target(&server, TakeId(7)), &[]);
 
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-length"), Some("100000"));
@@ -209,9 +210,9 @@ fn base_url_is_loopback_with_the_bound_port_and_the_token_is_256_bits_of_hex() {
 #[test]
 fn a_quicktime_take_is_labelled_video_quicktime() {
     let library = Library::new();
-    library.add(3, "SH020_standard.MOV", &patterned_bytes(10));
+    library.add(TakeId(3), "SH020_standard.MOV", &patterned_bytes(10));
     let server = library.serve();
-    let reply = raw_request(&server, "HEAD", &media_target(&server, 3), &[]);
+    let reply = raw_request(&server, "HEAD", &media_target(&server, TakeId(3)), &[]);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("video/quicktime"));
 }
@@ -219,9 +220,9 @@ fn a_quicktime_take_is_labelled_video_quicktime() {
 #[test]
 fn head_reports_the_length_without_sending_the_body() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(5000));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(5000));
     let server = library.serve();
-    let reply = raw_request(&server, "HEAD", &media_target(&server, 1), &[]);
+    let reply = raw_request(&server, "HEAD", &media_target(&server, TakeId(1)), &[]);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-length"), Some("5000"));
     assert!(
@@ -235,12 +236,12 @@ fn head_reports_the_length_without_sending_the_body() {
 fn a_closed_range_gets_206_with_exactly_those_bytes() {
     let library = Library::new();
     let content = patterned_bytes(100_000);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
 
     let reply = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=1000-1999")],
     );
 
@@ -260,12 +261,12 @@ fn a_closed_range_gets_206_with_exactly_those_bytes() {
 fn an_open_ended_range_runs_to_the_end_of_the_file() {
     let library = Library::new();
     let content = patterned_bytes(100_000);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
 
     let reply = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=99000-")],
     );
 
@@ -281,12 +282,12 @@ fn an_open_ended_range_runs_to_the_end_of_the_file() {
 fn a_suffix_range_returns_the_last_n_bytes() {
     let library = Library::new();
     let content = patterned_bytes(100_000);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
 
     let reply = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=-500")],
     );
 
@@ -301,12 +302,12 @@ fn a_suffix_range_returns_the_last_n_bytes() {
 #[test]
 fn a_range_past_the_end_is_416_with_the_file_size() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(100_000));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(100_000));
     let server = library.serve();
 
     let reply = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=100000-")],
     );
 
@@ -319,12 +320,12 @@ fn a_range_past_the_end_is_416_with_the_file_size() {
 fn a_multi_range_request_gets_the_whole_file_with_200() {
     let library = Library::new();
     let content = patterned_bytes(4096);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
 
     let reply = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=0-9,100-109")],
     );
 
@@ -337,17 +338,17 @@ fn a_multi_range_request_gets_the_whole_file_with_200() {
 fn a_large_file_is_streamed_whole_and_in_ranges() {
     let library = Library::new();
     let content = patterned_bytes(24 * 1024 * 1024 + 17);
-    library.add(1, "big.mp4", &content);
+    library.add(TakeId(1), "big.mp4", &content);
     let server = library.serve();
 
-    let whole = get(&server, &media_target(&server, 1), &[]);
+    let whole = get(&server, &media_target(&server, TakeId(1)), &[]);
     assert_eq!(whole.status, 200);
     assert_eq!(whole.body.len(), content.len());
     assert!(whole.body == content);
 
     let tail = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=20000000-")],
     );
     assert_eq!(tail.status, 206);
@@ -357,7 +358,7 @@ fn a_large_file_is_streamed_whole_and_in_ranges() {
 #[test]
 fn a_wrong_or_missing_token_is_refused_with_403() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(10));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(10));
     let server = library.serve();
     let almost = {
         let mut t = server.token().to_owned();
@@ -383,17 +384,20 @@ fn a_wrong_or_missing_token_is_refused_with_403() {
 #[test]
 fn an_unknown_take_id_is_404() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(10));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(10));
     let server = library.serve();
-    assert_eq!(get(&server, &media_target(&server, 2), &[]).status, 404);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(2)), &[]).status,
+        404
+    );
 }
 
 #[test]
 fn a_request_for_another_host_is_refused_with_421() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(10));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(10));
     let server = library.serve();
-    let target = media_target(&server, 1);
+    let target = media_target(&server, TakeId(1));
     let rebinding = format!("evil.example:{}", server.port());
     let other_port = format!("127.0.0.1:{}", server.port().wrapping_add(1));
     let localhost = format!("localhost:{}", server.port());
@@ -414,30 +418,42 @@ fn a_request_for_another_host_is_refused_with_421() {
 fn a_take_whose_file_disappeared_is_404_and_served_again_when_it_returns() {
     let library = Library::new();
     let content = patterned_bytes(10);
-    let path = library.add(1, "a.mp4", &content);
+    let path = library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
-    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 200);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(1)), &[]).status,
+        200
+    );
 
     std::fs::remove_file(&path).expect("delete the take file");
-    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(1)), &[]).status,
+        404
+    );
 
     // The watcher indexes it again when it comes back.
-    library.add(1, "a.mp4", &content);
-    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 200);
+    library.add(TakeId(1), "a.mp4", &content);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(1)), &[]).status,
+        200
+    );
 }
 
 #[test]
 fn a_take_resolving_to_a_directory_is_404() {
     let library = Library::new();
-    library.index(1, library.root());
+    library.index(TakeId(1), library.root());
     let server = library.serve();
-    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(1)), &[]).status,
+        404
+    );
 }
 
 #[test]
 fn path_traversal_attempts_are_404_even_with_the_token() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(10));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(10));
     std::fs::write(library.root().join("secret.txt"), b"secret").expect("write secret");
     let server = library.serve();
     let token = server.token().to_owned();
@@ -464,12 +480,12 @@ fn path_traversal_attempts_are_404_even_with_the_token() {
 #[test]
 fn methods_other_than_get_and_head_are_405() {
     let library = Library::new();
-    library.add(1, "a.mp4", &patterned_bytes(10));
+    library.add(TakeId(1), "a.mp4", &patterned_bytes(10));
     let server = library.serve();
     let reply = raw_request(
         &server,
         "POST",
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Content-Length", "0")],
     );
     assert_eq!(reply.status, 405);
@@ -499,7 +515,7 @@ fn two_thousand_idle_connections_and_a_100_mb_header_line_leave_a_normal_request
     load::ensure_open_files(5000);
     let library = Library::new();
     let content = patterned_bytes(1000);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
 
     let idle = load::idle_connections(server.port(), 2000);
@@ -511,7 +527,7 @@ fn two_thousand_idle_connections_and_a_100_mb_header_line_leave_a_normal_request
     );
 
     // How fast, and at what memory cost, is `make bench` (benches/media_server.rs).
-    let reply = get(&server, &media_target(&server, 1), &[]);
+    let reply = get(&server, &media_target(&server, TakeId(1)), &[]);
     assert_eq!(reply.status, 200);
     assert!(reply.body == content);
     drop(idle);
@@ -546,14 +562,14 @@ fn an_idle_connection_is_closed_after_the_header_read_timeout() {
 fn six_players_streaming_at_once_leave_a_seventh_request_its_reply() {
     let library = Library::new();
     let content = patterned_bytes(64 * 1024 * 1024);
-    library.add(1, "big.mp4", &content);
-    library.add(2, "small.mp4", &patterned_bytes(1000));
+    library.add(TakeId(1), "big.mp4", &content);
+    library.add(TakeId(2), "small.mp4", &patterned_bytes(1000));
     let server = library.serve();
     // Six players each start a whole-file stream and read only its first bytes: their
     // responses are in flight, blocked on full socket buffers.
     let players: Vec<TcpStream> = (0..6)
         .map(|_| {
-            let mut s = start_streaming(&server, 1);
+            let mut s = start_streaming(&server, TakeId(1));
             let mut first = [0u8; 4096];
             s.read_exact(&mut first).unwrap();
             assert!(first.starts_with(b"HTTP/1.1 200"));
@@ -561,7 +577,7 @@ fn six_players_streaming_at_once_leave_a_seventh_request_its_reply() {
         })
         .collect();
     let start = std::time::Instant::now();
-    let reply = get(&server, &media_target(&server, 2), &[]);
+    let reply = get(&server, &media_target(&server, TakeId(2)), &[]);
     assert_eq!(reply.status, 200);
     assert!(
         start.elapsed() < Duration::from_secs(1),
@@ -574,22 +590,22 @@ fn six_players_streaming_at_once_leave_a_seventh_request_its_reply() {
 #[test]
 fn a_symlink_swapped_in_for_a_registered_file_is_404_and_reported_stale() {
     let library = Library::new();
-    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    let path = library.add(TakeId(1), "a.mp4", &patterned_bytes(100));
     std::fs::write(library.root().join("secret.txt"), b"secret bytes").unwrap();
     let server = library.serve();
     let link = library.root().join(".swap");
     std::os::unix::fs::symlink(library.root().join("secret.txt"), &link).unwrap();
     std::fs::rename(&link, &path).unwrap();
-    let reply = get(&server, &media_target(&server, 1), &[]);
+    let reply = get(&server, &media_target(&server, TakeId(1)), &[]);
     assert_eq!(reply.status, 404);
     assert!(!reply.body.windows(6).any(|w| w == b"secret"));
-    assert_eq!(library.stale(), [(1, path)]);
+    assert_eq!(library.stale(), [(TakeId(1), path)]);
 }
 
 #[test]
 fn a_fifo_in_place_of_a_registered_file_is_404_within_a_second() {
     let library = Library::new();
-    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    let path = library.add(TakeId(1), "a.mp4", &patterned_bytes(100));
     let server = library.serve();
     std::fs::remove_file(&path).unwrap();
     let status = std::process::Command::new("mkfifo")
@@ -598,33 +614,36 @@ fn a_fifo_in_place_of_a_registered_file_is_404_within_a_second() {
         .unwrap();
     assert!(status.success());
     let start = std::time::Instant::now();
-    let reply = get(&server, &media_target(&server, 1), &[]);
+    let reply = get(&server, &media_target(&server, TakeId(1)), &[]);
     assert_eq!(reply.status, 404);
     assert!(
         start.elapsed() < Duration::from_secs(1),
         "{:?}",
         start.elapsed()
     );
-    assert_eq!(library.stale(), [(1, path)]);
+    assert_eq!(library.stale(), [(TakeId(1), path)]);
 }
 
 #[test]
 fn a_file_changed_since_it_was_indexed_is_404_and_reported_stale() {
     let library = Library::new();
-    let path = library.add(1, "a.mp4", &patterned_bytes(100));
+    let path = library.add(TakeId(1), "a.mp4", &patterned_bytes(100));
     let server = library.serve();
     std::fs::write(&path, b"other bytes, other length").unwrap();
-    assert_eq!(get(&server, &media_target(&server, 1), &[]).status, 404);
-    assert_eq!(library.stale(), [(1, path)]);
+    assert_eq!(
+        get(&server, &media_target(&server, TakeId(1)), &[]).status,
+        404
+    );
+    assert_eq!(library.stale(), [(TakeId(1), path)]);
 }
 
 #[test]
 fn a_file_that_shrinks_during_a_response_closes_the_connection_short_of_its_length() {
     let library = Library::new();
     let content = patterned_bytes(64 * 1024 * 1024);
-    let path = library.add(1, "big.mp4", &content);
+    let path = library.add(TakeId(1), "big.mp4", &content);
     let server = library.serve();
-    let mut stream = start_streaming(&server, 1);
+    let mut stream = start_streaming(&server, TakeId(1));
     let mut first = vec![0u8; 64 * 1024];
     stream.read_exact(&mut first).unwrap();
     // Truncated in place (same inode) while the body is being sent.
@@ -654,23 +673,23 @@ fn a_file_that_shrinks_during_a_response_closes_the_connection_short_of_its_leng
 fn replies_carry_an_etag_and_if_range_serves_the_range_only_for_the_same_bytes() {
     let library = Library::new();
     let content = patterned_bytes(10_000);
-    library.add(1, "a.mp4", &content);
+    library.add(TakeId(1), "a.mp4", &content);
     let server = library.serve();
-    let whole = get(&server, &media_target(&server, 1), &[]);
+    let whole = get(&server, &media_target(&server, TakeId(1)), &[]);
     let etag = whole.header("etag").expect("an ETag").to_owned();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
     assert_eq!(whole.header("server"), None, "no Server banner");
 
     let same = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=0-9"), ("If-Range", &etag)],
     );
     assert_eq!(same.status, 206);
     assert!(same.body == content[..10]);
     let other = get(
         &server,
-        &media_target(&server, 1),
+        &media_target(&server, TakeId(1)),
         &[("Range", "bytes=0-9"), ("If-Range", "\"something-else\"")],
     );
     assert_eq!(other.status, 200, "other bytes: the whole file");

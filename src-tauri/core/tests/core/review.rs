@@ -8,7 +8,9 @@ use std::sync::{Arc, Barrier};
 use takeboard_core::catalog::projects::{load_settings, save_settings};
 use takeboard_core::catalog::spend::credits;
 use takeboard_core::catalog::{now_text, Catalog};
-use takeboard_core::domain::{RenderMode, RequestState, ShotState, TakeStatus};
+use takeboard_core::domain::{
+    ProjectId, RenderMode, RequestId, RequestState, ShotId, ShotState, TakeId, TakeStatus,
+};
 use takeboard_core::review::{self, ApproveOptions, ReviewError};
 use takeboard_core::settings::ProjectSettings;
 
@@ -20,7 +22,7 @@ struct Library {
     _dir: tempfile::TempDir,
     path: PathBuf,
     cat: Catalog,
-    project: i64,
+    project: ProjectId,
 }
 
 fn library() -> Library {
@@ -38,7 +40,7 @@ fn library() -> Library {
         _dir: dir,
         path,
         cat,
-        project,
+        project: ProjectId(project),
     }
 }
 
@@ -101,7 +103,7 @@ fn sidecar_flash(file: &'static str) -> TakeSpec {
 }
 
 impl Library {
-    fn shot(&self, code: &str, position: i64) -> i64 {
+    fn shot(&self, code: &str, position: i64) -> ShotId {
         self.cat
             .conn()
             .execute(
@@ -110,10 +112,10 @@ impl Library {
                 rusqlite::params![self.project, code, position, now_text()],
             )
             .expect("insert shot");
-        self.cat.conn().last_insert_rowid()
+        ShotId(self.cat.conn().last_insert_rowid())
     }
 
-    fn take(&self, shot: i64, spec: TakeSpec) -> i64 {
+    fn take(&self, shot: ShotId, spec: TakeSpec) -> TakeId {
         let now = now_text();
         self.cat
             .conn()
@@ -140,11 +142,16 @@ impl Library {
                 ],
             )
             .expect("insert take");
-        self.cat.conn().last_insert_rowid()
+        TakeId(self.cat.conn().last_insert_rowid())
     }
 
     /// What the outbox does when it sends a request.
-    fn mark_request(&self, request_id: i64, state: RequestState, result_take: Option<i64>) {
+    fn mark_request(
+        &self,
+        request_id: RequestId,
+        state: RequestState,
+        result_take: Option<TakeId>,
+    ) {
         self.cat
             .conn()
             .execute(
@@ -527,8 +534,8 @@ fn an_unknown_or_missing_take_cannot_be_approved_and_nothing_is_recorded() -> Te
     let err = review::approve(&mut lib.cat, take, ApproveOptions::default()).unwrap_err();
     assert!(matches!(err, ReviewError::NotApprovable { .. }));
     assert!(err.to_string().contains("missing"), "{err}");
-    let err = review::approve(&mut lib.cat, 9999, ApproveOptions::default()).unwrap_err();
-    assert!(matches!(err, ReviewError::TakeNotFound(9999)));
+    let err = review::approve(&mut lib.cat, TakeId(9999), ApproveOptions::default()).unwrap_err();
+    assert!(matches!(err, ReviewError::TakeNotFound(TakeId(9999))));
     assert_eq!(lib.count("SELECT count(*) FROM render_requests"), 0);
     assert_eq!(lib.count("SELECT count(*) FROM take_decisions"), 0);
     assert_eq!(lib.count("SELECT count(*) FROM events"), 0);
@@ -608,8 +615,8 @@ fn cancelling_works_only_while_queued() -> TestResult {
         }
     ));
     assert!(matches!(
-        review::cancel_request(&mut lib.cat, 4242).unwrap_err(),
-        ReviewError::RequestNotFound(4242)
+        review::cancel_request(&mut lib.cat, RequestId(4242)).unwrap_err(),
+        ReviewError::RequestNotFound(RequestId(4242))
     ));
     Ok(())
 }
@@ -723,8 +730,8 @@ fn a_shot_goes_from_exploring_to_final() -> TestResult {
         [(shot, ShotState::Final), (other, ShotState::Exploring)]
     );
     assert!(matches!(
-        review::shot_state(lib.cat.conn(), 777).unwrap_err(),
-        ReviewError::ShotNotFound(777)
+        review::shot_state(lib.cat.conn(), ShotId(777)).unwrap_err(),
+        ReviewError::ShotNotFound(ShotId(777))
     ));
     Ok(())
 }
@@ -1021,7 +1028,7 @@ fn settings_round_trip_and_unreadable_settings_are_a_clear_error() -> TestResult
         "{err}"
     );
     assert!(
-        load_settings(lib.cat.conn(), 999).is_err(),
+        load_settings(lib.cat.conn(), ProjectId(999)).is_err(),
         "unknown project"
     );
     Ok(())

@@ -37,8 +37,7 @@ pub use resolve::{
 
 use crate::catalog::requests::{self, Owner, Queued};
 use crate::catalog::{log_event, Catalog, CatalogAccess, CatalogError};
-use crate::domain::EventKind;
-use crate::domain::{ProjectId, RequestId, RequestState};
+use crate::domain::{EventKind, ProjectId, RequestId, RequestState};
 use crate::render::luma::{CreateEndpoint, LumaClient, LumaError};
 use owner::SendOwner;
 use serde_json::{json, Value};
@@ -88,7 +87,7 @@ pub enum OutboxError {
     #[error("project {project_id} has no watched folder to download the render into; add one")]
     NoWatchedFolder {
         /// The project.
-        project_id: i64,
+        project_id: ProjectId,
     },
     /// Luma says the generation is completed but gives no video URL.
     #[error("Luma reports generation {generation_id} completed but gives no video to download")]
@@ -678,7 +677,7 @@ fn finish(
 fn mark_failed(
     cat: &mut Catalog,
     request_id: RequestId,
-    project_id: i64,
+    project_id: ProjectId,
     from: RequestState,
     generation_id: Option<&str>,
     reason: &str,

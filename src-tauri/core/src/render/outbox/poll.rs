@@ -5,8 +5,7 @@
 use super::{mark_failed, OutboxError};
 use crate::catalog::requests::{self, InFlight};
 use crate::catalog::{log_event, projects, Catalog, CatalogAccess};
-use crate::domain::EventKind;
-use crate::domain::{ProjectId, RequestId, RequestState};
+use crate::domain::{EventKind, ProjectId, RequestId, RequestState};
 use crate::render::luma::{Generation, GenerationState, LumaClient, LumaError};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -132,7 +131,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Where results of `project_id` land: its first watched folder.
-fn result_folder(cat: &Catalog, project_id: i64) -> Result<PathBuf, OutboxError> {
+fn result_folder(cat: &Catalog, project_id: ProjectId) -> Result<PathBuf, OutboxError> {
     let folder = projects::folders(cat.conn(), project_id)?
         .into_iter()
         .next()
@@ -222,8 +221,8 @@ mod tests {
     #[test]
     fn result_names_carry_shot_mode_model_and_id_prefix() {
         let request = InFlight {
-            id: 1,
-            project_id: 1,
+            id: RequestId(1),
+            project_id: ProjectId(1),
             shot_code: "SH010/../x".to_owned(),
             mode: "modify".to_owned(),
             model: "ray-2".to_owned(),

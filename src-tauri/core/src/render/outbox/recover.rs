@@ -6,8 +6,7 @@
 use super::owner::{owner_is_gone, OwnerLiveness};
 use super::{OutboxError, CHECK_LUMA};
 use crate::catalog::{log_event, requests, Catalog};
-use crate::domain::EventKind;
-use crate::domain::RequestId;
+use crate::domain::{EventKind, RequestId};
 use serde_json::json;
 
 /// Marks each `submitted` request without a generation id whose owner process is gone as

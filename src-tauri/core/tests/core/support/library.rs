@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use takeboard_core::catalog::{projects, takes, Catalog, TakeRow};
+use takeboard_core::domain::ProjectId;
 use takeboard_core::ingest::{self, IngestConfig, ScanReport, SharedCatalog};
 
 /// A library with one project watching one folder.
@@ -16,7 +17,7 @@ pub struct TestLibrary {
     /// The open catalog.
     pub cat: SharedCatalog,
     /// The project.
-    pub project_id: i64,
+    pub project_id: ProjectId,
 }
 
 /// A short settle window so tests run fast; the rule is the same as in production.
@@ -39,11 +40,13 @@ impl TestLibrary {
         let clips = std::fs::canonicalize(&clips).expect("canonical clips");
         let mut cat = Catalog::open(&db).expect("open library");
         let project_id = cat
-            .write(|tx| -> Result<i64, takeboard_core::catalog::CatalogError> {
-                let p = projects::ensure_project(tx, "Test")?;
-                projects::add_folder(tx, p.id, &clips, &db)?;
-                Ok(p.id)
-            })
+            .write(
+                |tx| -> Result<ProjectId, takeboard_core::catalog::CatalogError> {
+                    let p = projects::ensure_project(tx, "Test")?;
+                    projects::add_folder(tx, p.id, &clips, &db)?;
+                    Ok(p.id)
+                },
+            )
             .expect("project");
         TestLibrary {
             dir,
