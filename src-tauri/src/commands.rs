@@ -8,12 +8,13 @@
 use tauri::{AppHandle, Runtime, State};
 
 use crate::ipc::{
-    dtos, events, timeline_choice, AppInfo, ApprovalDto, CreditsDto, ExportFormat,
-    ExportRequestsDto, IpcError, PickKind, PickedPathDto, PlaceholderMode, RenderMode, RequestDto,
-    ResolveAction, SettingsDto, ShotDto, SubmitDto, TakeDto, TakeStatus, TimelineExportDto,
+    dtos, events, timeline_choice, AppInfo, ApprovalDto, CreditsDto, ExportRequestsDto, IpcError,
+    PickKind, PickedPathDto, RequestDto, SettingsDto, ShotDto, SubmitDto, TakeDto,
+    TimelineExportDto,
 };
 use crate::state::AppState;
-use takeboard_core::domain::{RequestId, ShotId, TakeId};
+use takeboard_core::api::{ExportFormat, Placeholders, ResolveAction};
+use takeboard_core::domain::{RenderMode, RequestId, ShotId, TakeId, TakeStatus};
 
 /// The open library, the media server's address and token, the app version.
 #[tauri::command(async)]
@@ -32,7 +33,7 @@ pub fn pick_path<R: Runtime>(
 ) -> Result<Option<PickedPathDto>, IpcError> {
     Ok(state
         .picks()
-        .pick(&app, kind, format.unwrap_or(ExportFormat::Fcp7xml)))
+        .pick(&app, kind, format.unwrap_or(ExportFormat::Fcp7Xml)))
 }
 
 /// Adds the folder picked for `token` (`pick_path`) to the current project (creating a
@@ -67,7 +68,7 @@ pub fn set_status(
     take_id: TakeId,
     status: TakeStatus,
 ) -> Result<TakeDto, IpcError> {
-    Ok(state.library()?.set_status(take_id, status.into())?.into())
+    Ok(state.library()?.set_status(take_id, status)?.into())
 }
 
 /// Approves a take: one render request for a Flash take, final for a Standard one.
@@ -78,7 +79,6 @@ pub fn approve_take(
     mode: Option<RenderMode>,
     resolution: Option<String>,
 ) -> Result<ApprovalDto, IpcError> {
-    let mode = mode.map(Into::into);
     Ok(state.library()?.approve(take_id, mode, resolution)?.into())
 }
 
@@ -208,7 +208,7 @@ pub fn resolve_request(
     generation_id: Option<String>,
 ) -> Result<RequestDto, IpcError> {
     let (library, generation_id) = (state.library()?, generation_id.as_deref());
-    let resolved = library.resolve_request(request_id, action.into(), generation_id)?;
+    let resolved = library.resolve_request(request_id, action, generation_id)?;
     Ok(resolved.into())
 }
 
@@ -246,7 +246,7 @@ pub fn export_timeline(
     format: ExportFormat,
     token: String,
     shot_ids: Option<Vec<ShotId>>,
-    placeholders: PlaceholderMode,
+    placeholders: Placeholders,
     start: Option<String>,
 ) -> Result<TimelineExportDto, IpcError> {
     let dest = state.picks().take(&token, PickKind::Timeline)?;

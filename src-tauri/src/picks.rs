@@ -13,7 +13,8 @@ use std::sync::Mutex;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::ipc::{ErrorCode, ExportFormat, IpcError, PickKind, PickedPathDto};
+use crate::ipc::{ErrorCode, IpcError, PickKind, PickedPathDto};
+use takeboard_core::api::ExportFormat;
 
 /// The environment variable naming a scripted answer file (tests only).
 const ANSWER_FILE_ENV: &str = "TAKEBOARD_DIALOG_ANSWER_FILE";
@@ -97,7 +98,7 @@ fn ask<R: Runtime>(app: &AppHandle<R>, kind: PickKind, format: ExportFormat) -> 
             .add_filter("Luma request bodies", &["json"])
             .blocking_save_file(),
         PickKind::Timeline => {
-            let ext = takeboard_core::api::ExportFormat::from(format).extension();
+            let ext = format.extension();
             dialog
                 .set_title("Export the timeline")
                 .set_file_name(format!("takeboard.{ext}"))

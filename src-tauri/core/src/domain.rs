@@ -47,31 +47,34 @@ row_id!(
 
 /// An error parsing one of the enumerations below from its text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{value}' is not a valid {what} (expected one of: {expected})")]
+#[error("'{value}' is not a valid {what} (expected one of: {})", expected.trim_end().replace(' ', ", "))]
 pub struct ParseEnumError {
     /// What was being parsed (e.g. "take status").
     pub what: &'static str,
     /// The text that did not parse.
     pub value: String,
-    /// The accepted spellings, comma separated.
+    /// The accepted spellings, each followed by a space.
     pub expected: &'static str,
 }
 
+/// An enumeration spelled as lower-case text in the database, the CLI, JSON and (with
+/// the `ts` feature) the generated TypeScript union, all from the one list of variants.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        $(#[$meta])*
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[cfg_attr(feature = "ts", ts(rename = $text))] $variant),+
         }
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(d)?;
                 text.parse().map_err(serde::de::Error::custom)
             }
         }
@@ -83,15 +86,15 @@ macro_rules! text_enum {
                 match self { $($name::$variant => $text),+ }
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
         }
-        impl FromStr for $name {
-            type Err = ParseEnumError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::ParseEnumError;
+            fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(ParseEnumError {
+                    _ => Err($crate::domain::ParseEnumError {
                         what: $what,
                         value: s.to_owned(),
                         expected: concat!($($text, " "),+),
@@ -101,6 +104,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum!(
     /// Which model produced a take.

@@ -6,12 +6,12 @@ use takeboard_core::api::{
     self, ApprovalView, CreditsReport, LibraryInfo, MediaServer, RequestsExport, SettingsView,
     ShotView, SubmitSummary, TakeView, TimelineExport,
 };
-use takeboard_core::domain::{Note, Presence, RenderRequest, RequestId, ShotId, TakeId};
-use ts_rs::TS;
-
-use super::mirrors::{
-    ExportFormat, Origin, PlaceholderMode, RenderMode, RequestState, ShotState, TakeStatus,
+use takeboard_core::api::{ExportFormat, Placeholders};
+use takeboard_core::domain::{
+    Note, Origin, Presence, RenderMode, RenderRequest, RequestId, RequestState, ShotId, ShotState,
+    TakeId, TakeStatus,
 };
+use ts_rs::TS;
 
 /// What the window needs to start: the open library, the media server's address and token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -344,7 +344,7 @@ impl From<ShotView> for ShotDto {
             code: v.shot.code,
             name: v.shot.name,
             position: v.shot.position,
-            state: v.state.into(),
+            state: v.state,
             take_count: v.take_ids.len() as i64,
             missing_count: v.missing_count as i64,
             approved_take_id: v.approved_take_id,
@@ -365,8 +365,8 @@ impl From<TakeView> for TakeDto {
             shot_id: take.shot_id,
             file_name,
             path: take.path.display().to_string(),
-            origin: take.origin.into(),
-            status: take.status.into(),
+            origin: take.origin,
+            status: take.status,
             is_final: take.is_final,
             duration_s: media.map(|m| m.duration_s),
             frames: media.map(|m| m.frames as i64),
@@ -412,12 +412,12 @@ impl From<RenderRequest> for RequestDto {
             take_id: r.take_id,
             shot_id: r.shot_id,
             shot_code: r.shot_code,
-            mode: r.draft.mode.into(),
+            mode: r.draft.mode,
             model: r.draft.model,
             resolution: r.draft.resolution,
             duration_s: Some(r.draft.duration_s),
             credits_estimate: r.draft.credits_estimate as f64,
-            state: r.state.into(),
+            state: r.state,
             generation_id: r.provider_generation_id,
             result_take_id: r.result_take_id,
             failure_reason: r.failure_reason,
@@ -497,7 +497,7 @@ impl From<SettingsView> for SettingsDto {
             standard_per_second: s.pricing.standard_per_second as f64,
             upscale4k: s.pricing.upscale_4k as f64,
             usd_per_second: s.pricing.usd_per_second,
-            default_mode: s.default_mode.into(),
+            default_mode: s.default_mode,
             default_resolution: s.default_resolution,
             fps_fallback: s.fps_fallback.to_string(),
             budget: s.budget.map(|b| b as f64),
@@ -513,7 +513,7 @@ impl From<SettingsDto> for api::SettingsEdit {
             standard_per_second: d.standard_per_second,
             upscale_4k: d.upscale4k,
             usd_per_second: d.usd_per_second,
-            default_mode: d.default_mode.into(),
+            default_mode: d.default_mode,
             default_resolution: d.default_resolution,
             fps_fallback: d.fps_fallback,
             budget: d.budget,
@@ -546,14 +546,27 @@ impl From<TimelineExport> for TimelineExportDto {
 /// The export dialog's choices as the core's: every shot, or the listed ids.
 pub fn timeline_choice(
     format: ExportFormat,
-    placeholders: PlaceholderMode,
+    placeholders: Placeholders,
     start: Option<String>,
     shot_ids: Option<Vec<ShotId>>,
 ) -> api::TimelineChoice {
     api::TimelineChoice {
-        format: format.into(),
-        placeholders: placeholders.into(),
+        format,
+        placeholders,
         start,
         shots: shot_ids.map_or(api::ShotSelection::All, api::ShotSelection::Ids),
     }
+}
+
+/// What a native dialog picks a path for (`pick_path`); the token it returns is good only
+/// for that use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PickKind {
+    /// A folder to watch (`open_folder`).
+    Folder,
+    /// A file for the queued request bodies (`export_requests`).
+    Requests,
+    /// A file for the timeline (`export_timeline`).
+    Timeline,
 }

@@ -1,6 +1,7 @@
 //! The wire types of the shell ⇄ UI contract (`docs/ipc.md`): the error every command
-//! returns ([`error`]), the enums mirroring the core's ([`mirrors`]), the data commands
-//! return ([`dto`]) and the `library-changed` event ([`events`]).
+//! returns ([`error`]), the data commands return ([`dto`]) and the `library-changed` event
+//! ([`events`]). The enums on the wire are the core's own (`domain`, `api`), declared to
+//! TypeScript from their one list of variants.
 //!
 //! Only this module knows the JSON spelling the WebView sees. TypeScript declarations are
 //! generated from these types by ts-rs into `ui/src/lib/bindings/` (see `export_bindings`
@@ -10,17 +11,16 @@
 pub mod dto;
 pub mod error;
 pub mod events;
-pub mod mirrors;
 
 pub use dto::*;
 pub use error::{ErrorCode, IpcError};
 pub use events::{LibraryEvent, LibraryEventKind, LIBRARY_CHANGED};
-pub use mirrors::*;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::PathBuf;
+    use takeboard_core::api::{ExportFormat, Placeholders, ResolveAction};
     use takeboard_core::domain::{Resolution, ShotId, TakeId};
     use ts_rs::TS;
 
@@ -62,7 +62,7 @@ mod tests {
         SettingsDto::export_all(&cfg).expect("export SettingsDto");
         ExportRequestsDto::export_all(&cfg).expect("export ExportRequestsDto");
         ExportFormat::export_all(&cfg).expect("export ExportFormat");
-        PlaceholderMode::export_all(&cfg).expect("export PlaceholderMode");
+        Placeholders::export_all(&cfg).expect("export PlaceholderMode");
         TimelineExportDto::export_all(&cfg).expect("export TimelineExportDto");
         LibraryEvent::export_all(&cfg).expect("export LibraryEvent");
         ResolveAction::export_all(&cfg).expect("export ResolveAction");
@@ -74,6 +74,11 @@ mod tests {
         let take = std::fs::read_to_string(out.join("TakeDto.ts")).expect("TakeDto.ts written");
         assert!(take.contains("id: TakeId"), "{take}");
         assert!(!take.contains("bigint"), "no 64-bit bigint in TS: {take}");
+        let origin = std::fs::read_to_string(out.join("Origin.ts")).expect("Origin.ts written");
+        assert!(
+            origin.contains(r#"export type Origin = "flash" | "standard" | "unknown";"#),
+            "core enums reach TS in their text spelling: {origin}"
+        );
         let take_id = std::fs::read_to_string(out.join("TakeId.ts")).expect("TakeId.ts written");
         assert!(
             take_id.contains("export type TakeId = number;"),

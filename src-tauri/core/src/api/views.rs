@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::catalog::{ShotRow, TakeRow};
 use crate::domain::{
-    Note, ParseEnumError, Presence, RenderMode, RenderRequest, RequestId, ShotId, ShotState,
-    TakeId, TakeStatus,
+    text_enum, Note, ParseEnumError, Presence, RenderMode, RenderRequest, RequestId, ShotId,
+    ShotState, TakeId, TakeStatus,
 };
 use crate::export::ExportSummary;
 use crate::pricing::{PricingTable, ShotCredits};
@@ -179,16 +179,17 @@ fn hold_text(hold: &Hold) -> String {
     }
 }
 
-/// What the user decides for an `unknown` or `exported` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResolveAction {
-    /// The provider has it: follow the given generation id.
-    Link,
-    /// It was never made: queue it to be sent again.
-    Resend,
-    /// Give it up.
-    Cancel,
-}
+text_enum!(
+    /// What the user decides for an `unknown` or `exported` request.
+    ResolveAction, "resolve action", {
+        /// The provider has it: follow the given generation id.
+        Link => "link",
+        /// It was never made: queue it to be sent again.
+        Resend => "resend",
+        /// Give it up.
+        Cancel => "cancel",
+    }
+);
 
 impl ResolveAction {
     /// The outbox's resolution; `link` needs the generation id.

@@ -45,12 +45,10 @@ pub mod timecode;
 
 pub use project::project_timeline;
 
-use crate::domain::{Origin, Rate, ShotState, TakeId};
+use crate::domain::{text_enum, Origin, Rate, ShotState, TakeId};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// The start timecode used when [`ExportOptions::start`] is not given.
 pub const DEFAULT_START: &str = "01:00:00:00";
@@ -115,57 +113,38 @@ pub struct ClipEntry {
     pub notes: Vec<(u64, String)>,
 }
 
-/// What to do with a shot whose clip is an approved placeholder (see the module table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Placeholders {
-    /// Export the approved take as a clip marked placeholder.
-    #[default]
-    Include,
-    /// Leave a gap of the placeholder's length, keeping the cut's timing.
-    Gap,
-    /// Leave the shot out; later shots move up.
-    Skip,
-}
+text_enum!(
+    /// What to do with a shot whose clip is an approved placeholder (see the module table).
+    #[derive(Default)]
+    #[cfg_attr(feature = "ts", ts(rename = "PlaceholderMode"))]
+    Placeholders, "placeholder handling", {
+        /// Export the approved take as a clip marked placeholder.
+        #[default]
+        Include => "include",
+        /// Leave a gap of the placeholder's length, keeping the cut's timing.
+        Gap => "gap",
+        /// Leave the shot out; later shots move up.
+        Skip => "skip",
+    }
+);
 
-/// An export file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    /// Final Cut Pro 7 XML (`xmeml` version 4), what Premiere imports with paths.
-    #[default]
-    Fcp7Xml,
-    /// CMX3600 edit decision list, Premiere flavour.
-    Edl,
-    /// OpenTimelineIO JSON (Premiere 2025.6+).
-    Otio,
-    /// A spreadsheet shot list.
-    Csv,
-}
-
-/// A text that is not one of the accepted spellings of an export option.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{value}' is not a valid {what} (expected one of: {expected})")]
-pub struct ParseOptionError {
-    /// Which option.
-    pub what: &'static str,
-    /// The text given.
-    pub value: String,
-    /// Accepted spellings.
-    pub expected: &'static str,
-}
+text_enum!(
+    /// An export file format.
+    #[derive(Default)]
+    ExportFormat, "export format", {
+        /// Final Cut Pro 7 XML (`xmeml` version 4), what Premiere imports with paths.
+        #[default]
+        Fcp7Xml => "fcp7xml",
+        /// CMX3600 edit decision list, Premiere flavour.
+        Edl => "edl",
+        /// OpenTimelineIO JSON (Premiere 2025.6+).
+        Otio => "otio",
+        /// A spreadsheet shot list.
+        Csv => "csv",
+    }
+);
 
 impl ExportFormat {
-    /// The spelling used by the CLI and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::Fcp7Xml => "fcp7xml",
-            ExportFormat::Edl => "edl",
-            ExportFormat::Otio => "otio",
-            ExportFormat::Csv => "csv",
-        }
-    }
-
     /// The usual file extension (without dot).
     pub fn extension(self) -> &'static str {
         match self {
@@ -173,62 +152,6 @@ impl ExportFormat {
             ExportFormat::Edl => "edl",
             ExportFormat::Otio => "otio",
             ExportFormat::Csv => "csv",
-        }
-    }
-}
-
-impl fmt::Display for ExportFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ExportFormat {
-    type Err = ParseOptionError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "fcp7xml" => Ok(ExportFormat::Fcp7Xml),
-            "edl" => Ok(ExportFormat::Edl),
-            "otio" => Ok(ExportFormat::Otio),
-            "csv" => Ok(ExportFormat::Csv),
-            _ => Err(ParseOptionError {
-                what: "export format",
-                value: s.to_owned(),
-                expected: "fcp7xml, edl, otio, csv",
-            }),
-        }
-    }
-}
-
-impl Placeholders {
-    /// The spelling used by the CLI and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Placeholders::Include => "include",
-            Placeholders::Gap => "gap",
-            Placeholders::Skip => "skip",
-        }
-    }
-}
-
-impl fmt::Display for Placeholders {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Placeholders {
-    type Err = ParseOptionError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "include" => Ok(Placeholders::Include),
-            "gap" => Ok(Placeholders::Gap),
-            "skip" => Ok(Placeholders::Skip),
-            _ => Err(ParseOptionError {
-                what: "placeholder handling",
-                value: s.to_owned(),
-                expected: "include, gap, skip",
-            }),
         }
     }
 }
