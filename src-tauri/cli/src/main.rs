@@ -257,9 +257,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Move { take, shot } => print_json(&output::take(&lib.move_take(take, &shot)?)),
         Command::RenameShot { code, name } => {
-            let project = lib.project(named)?;
-            lib.rename_shot(lib.shot_id(project, &code)?, &name)?;
-            print_json(&output::shots(&lib.shots(project)?))
+            let shot = lib.shot_id(lib.project(named)?, &code)?;
+            print_json(&output::shot(&lib.rename_shot(shot, &name)?))
         }
         Command::Reorder { code, position } => {
             let project = lib.project(named)?;

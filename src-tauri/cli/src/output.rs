@@ -6,20 +6,18 @@ use takeboard_core::domain::{Presence, RenderRequest};
 
 /// `shots --json`: shots in order with their take ids.
 pub fn shots(shots: &[ShotView]) -> Value {
-    Value::Array(
-        shots
-            .iter()
-            .map(|s| {
-                json!({
-                    "code": s.shot.code,
-                    "name": s.shot.name,
-                    "position": s.shot.position,
-                    "state": s.state.as_str(),
-                    "takes": s.take_ids,
-                })
-            })
-            .collect(),
-    )
+    Value::Array(shots.iter().map(shot).collect())
+}
+
+/// One shot in the `shots --json` shape (what `rename-shot` prints).
+pub fn shot(s: &ShotView) -> Value {
+    json!({
+        "code": s.shot.code,
+        "name": s.shot.name,
+        "position": s.shot.position,
+        "state": s.state.as_str(),
+        "takes": s.take_ids,
+    })
 }
 
 /// `takes --json`.

@@ -122,10 +122,13 @@ pub fn notes(conn: &Connection, take_id: TakeId) -> Result<Vec<Note>, ReviewErro
     Ok(decisions::notes(conn, take_id)?)
 }
 
+/// Sets `take`'s status and logs it; `request` is the render request the change is about
+/// (the one an approval created or kept), recorded as the event's request.
 fn write_status(
     tx: &Transaction<'_>,
     take: &ReviewedTake,
     status: TakeStatus,
+    request: Option<RequestId>,
     detail: Value,
 ) -> Result<(), ReviewError> {
     decisions::set_status(tx, take.id, status)?;
@@ -137,16 +140,7 @@ fn write_status(
     let mut detail = detail;
     detail["from"] = json!(take.decision.status);
     detail["to"] = json!(status);
-    log_take_event(
-        tx,
-        take,
-        kind,
-        detail
-            .get("request_id")
-            .and_then(Value::as_i64)
-            .map(RequestId),
-        &detail,
-    )?;
+    log_take_event(tx, take, kind, request, &detail)?;
     Ok(())
 }
 
@@ -274,7 +268,7 @@ pub fn set_status(
                 detail["cancelled_request"] = json!(id);
             }
         }
-        write_status(tx, &take, status, detail)?;
+        write_status(tx, &take, status, None, detail)?;
         Ok(load_take(tx, take_id)?.decision)
     })
 }
@@ -310,7 +304,7 @@ pub fn approve(
 
         if take.origin == Origin::Standard {
             if !already_approved {
-                write_status(tx, &take, TakeStatus::Approved, json!({}))?;
+                write_status(tx, &take, TakeStatus::Approved, None, json!({}))?;
             }
             let moved = move_final_mark(tx, &take)?;
             return Ok(Approval {
@@ -342,7 +336,7 @@ pub fn approve(
             if let Some(id) = withdraw_approval(tx, other, &reason)? {
                 detail["cancelled_request"] = json!(id);
             }
-            write_status(tx, other, TakeStatus::Selected, detail)?;
+            write_status(tx, other, TakeStatus::Selected, None, detail)?;
         }
 
         let (request_id, created) = match existing {
@@ -354,6 +348,7 @@ pub fn approve(
             tx,
             &take,
             TakeStatus::Approved,
+            Some(request_id),
             json!({ "request_id": request_id, "request_created": created, "moved_from": moved_from }),
         )?;
         let request = request(tx, request_id)?;
@@ -422,7 +417,7 @@ pub fn unapprove(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, Rev
         if let Some(id) = withdraw_approval(tx, &take, "take un-approved")? {
             detail["cancelled_request"] = json!(id);
         }
-        write_status(tx, &take, TakeStatus::Selected, detail)?;
+        write_status(tx, &take, TakeStatus::Selected, None, detail)?;
         Ok(load_take(tx, take_id)?.decision)
     })
 }

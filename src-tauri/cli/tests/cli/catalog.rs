@@ -77,7 +77,9 @@ fn move_rename_and_reorder_stick_across_rescans() {
     let id = takes[0]["id"].as_i64().unwrap().to_string();
     let moved = env.json(&["move", &id, "SH020"]);
     assert_eq!(moved["shot"], "SH020");
-    env.json(&["rename-shot", "SH020", "Hero & <villain>"]);
+    let renamed = env.json(&["rename-shot", "SH020", "Hero & <villain>"]);
+    assert_eq!(renamed["code"], "SH020", "prints the renamed shot");
+    assert_eq!(renamed["name"], "Hero & <villain>");
     env.json(&["reorder", "SH020", "1"]);
     env.json(&["scan", clips]);
     let shots = env.json(&["shots", "--json"]);
