@@ -28,12 +28,12 @@ pub fn takes(takes: &[TakeView]) -> Value {
 /// One take in the `takes --json` shape.
 pub fn take(view: &TakeView) -> Value {
     let t = &view.take;
-    let m = t.media.as_ref();
+    let m = t.file.media.as_ref();
     json!({
         "id": t.id,
-        "path": t.path,
+        "path": t.file.path,
         "shot": t.shot_code,
-        "origin": t.origin.as_str(),
+        "origin": t.generation.origin.as_str(),
         "status": t.status.as_str(),
         "final": t.is_final,
         "duration_s": m.map(|m| m.duration_s),
@@ -43,11 +43,11 @@ pub fn take(view: &TakeView) -> Value {
         "height": m.map(|m| m.height),
         "codec": m.map(|m| m.codec.clone()),
         "has_audio": m.map(|m| m.has_audio),
-        "generation_id": t.generation_id,
-        "prompt": t.prompt,
+        "generation_id": t.generation.generation_id,
+        "prompt": t.generation.prompt,
         "present": t.presence == Presence::Present,
-        "error": t.error,
-        "sidecar_error": t.sidecar_error,
+        "error": t.file.error,
+        "sidecar_error": t.file.sidecar_error,
         "trim_in": t.trim_in,
         "trim_out": t.trim_out,
     })

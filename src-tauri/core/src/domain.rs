@@ -108,12 +108,14 @@ pub(crate) use text_enum;
 
 text_enum!(
     /// Which model produced a take.
+    #[derive(Default)]
     Origin, "origin", {
         /// Ray2 Flash (`ray-flash-2`): the cheap exploration variants.
         Flash => "flash",
         /// Ray2 Standard (`ray-2`): the paid final render.
         Standard => "standard",
         /// Not known (no sidecar, no model token in the name).
+        #[default]
         Unknown => "unknown",
     }
 );
@@ -458,23 +460,52 @@ pub struct Note {
     pub created_at: String,
 }
 
-/// What is known about the take being promoted (one `takes` row).
+/// How a take was generated, as its sidecar and file name tell it: what identification
+/// finds, ingest records and the catalog reads back, one struct in all three.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenerationFacts {
+    /// Sidecar model, else a model word in the name, else [`Origin::Unknown`].
+    pub origin: Origin,
+    /// The Luma generation id (sidecar only; a UUID, anything else is refused).
+    pub generation_id: Option<String>,
+    /// The sidecar's prompt, else the Luma web-download slug (lower case, lossy: words
+    /// only), else `None`.
+    pub prompt: Option<String>,
+    /// The aspect ratio, e.g. `16:9` (sidecar only).
+    pub aspect_ratio: Option<String>,
+    /// The resolution, e.g. `720p` (sidecar only).
+    pub resolution: Option<String>,
+    /// The sidecar's whole Luma generation object (its `request`, `assets`, `id`), compact
+    /// JSON (sidecar only): what a render request is rebuilt from.
+    pub request_json: Option<String>,
+}
+
+/// What one file holding a take is, as ingest read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileFacts {
+    /// `blake3:<hex>`, or `None` when the file could not be read.
+    pub content_hash: Option<String>,
+    /// Path of the file (for a take: its last known path).
+    pub path: std::path::PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Container facts, when the file could be probed.
+    pub media: Option<MediaInfo>,
+    /// Why the sidecar beside it could not be used.
+    pub sidecar_error: Option<String>,
+    /// Why the file could not be read or probed.
+    pub error: Option<String>,
+}
+
+/// What is known about the take being promoted (one `takes` row, reshaped).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TakeFacts {
     /// The take.
     pub take_id: TakeId,
-    /// Which model made it.
-    pub origin: Origin,
     /// Its file name (last known path's final component).
     pub file_name: String,
-    /// Its Luma generation id, from the sidecar.
-    pub generation_id: Option<String>,
-    /// Prompt as ingest recorded it (sidecar, else the file name's prompt slug).
-    pub prompt: Option<String>,
-    /// Aspect ratio as ingest recorded it.
-    pub aspect_ratio: Option<String>,
-    /// Resolution as ingest recorded it.
-    pub resolution: Option<String>,
+    /// How it was generated, as ingest recorded it.
+    pub generation: GenerationFacts,
     /// Measured duration of the file, seconds.
     pub duration_s: Option<f64>,
     /// Display width, pixels.

@@ -359,13 +359,13 @@ impl From<TakeView> for TakeDto {
     fn from(v: TakeView) -> TakeDto {
         let file_name = v.file_name();
         let take = v.take;
-        let media = take.media.as_ref();
+        let media = take.file.media.as_ref();
         TakeDto {
             id: take.id,
             shot_id: take.shot_id,
             file_name,
-            path: take.path.display().to_string(),
-            origin: take.origin,
+            path: take.file.path.display().to_string(),
+            origin: take.generation.origin,
             status: take.status,
             is_final: take.is_final,
             duration_s: media.map(|m| m.duration_s),
@@ -377,13 +377,13 @@ impl From<TakeView> for TakeDto {
             height: media.map(|m| m.height),
             codec: media.map(|m| m.codec.clone()),
             has_audio: media.map(|m| m.has_audio),
-            generation_id: take.generation_id,
-            prompt: take.prompt,
-            aspect_ratio: take.aspect_ratio,
-            resolution: take.resolution,
+            generation_id: take.generation.generation_id,
+            prompt: take.generation.prompt,
+            aspect_ratio: take.generation.aspect_ratio,
+            resolution: take.generation.resolution,
             present: take.presence == Presence::Present,
-            error: take.error,
-            sidecar_error: take.sidecar_error,
+            error: take.file.error,
+            sidecar_error: take.file.sidecar_error,
             trim_in: take.trim_in.map(|f| f as i64),
             trim_out: take.trim_out.map(|f| f as i64),
             notes: v.notes.into_iter().map(NoteDto::from).collect(),

@@ -604,10 +604,9 @@ fn view_of(
 ) -> Result<TakeView, ApiError> {
     Ok(TakeView {
         notes: review::notes(cat.conn(), take.id)?,
-        credits: take
-            .media
-            .as_ref()
-            .and_then(|m| pricing.take_credits(take.origin, whole_seconds(m.duration_s))),
+        credits: take.file.media.as_ref().and_then(|m| {
+            pricing.take_credits(take.generation.origin, whole_seconds(m.duration_s))
+        }),
         media_path: MediaServer::url_path(take.id),
         take,
     })

@@ -43,6 +43,7 @@ impl TakeView {
     /// The file name of its current (or last known) file.
     pub fn file_name(&self) -> String {
         self.take
+            .file
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -9,7 +9,8 @@ use super::columns::parse_col;
 use super::shots::{ensure_shot_by_code, shot};
 use super::{log_event, now_text, Catalog, CatalogError};
 use crate::domain::{
-    EventKind, MediaInfo, Origin, Presence, ProjectId, Rate, ShotId, TakeFacts, TakeId, TakeStatus,
+    EventKind, FileFacts, GenerationFacts, MediaInfo, Presence, ProjectId, Rate, ShotId, TakeFacts,
+    TakeId, TakeStatus,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::PathBuf;
@@ -25,30 +26,10 @@ pub struct TakeRow {
     pub shot_id: ShotId,
     /// Code of that shot.
     pub shot_code: String,
-    /// `blake3:<hex>`, or `None` when the file could not be read.
-    pub content_hash: Option<String>,
-    /// Last known path.
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
-    /// Container facts, when the file could be probed.
-    pub media: Option<MediaInfo>,
-    /// Which model made it.
-    pub origin: Origin,
-    /// Luma generation id.
-    pub generation_id: Option<String>,
-    /// Prompt (sidecar, else the file name's slug).
-    pub prompt: Option<String>,
-    /// Aspect ratio from the sidecar.
-    pub aspect_ratio: Option<String>,
-    /// Resolution from the sidecar.
-    pub resolution: Option<String>,
-    /// Raw Luma request JSON from the sidecar.
-    pub request_json: Option<String>,
-    /// A malformed sidecar's message.
-    pub sidecar_error: Option<String>,
-    /// Why the file could not be read or probed.
-    pub error: Option<String>,
+    /// Its file as last indexed (last known path).
+    pub file: FileFacts,
+    /// How it was generated.
+    pub generation: GenerationFacts,
     /// On disk or not.
     pub presence: Presence,
     /// The editor's status.
@@ -64,34 +45,14 @@ pub struct TakeRow {
 /// What ingest learned about a file, to record as a take.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TakeRecord {
-    /// `blake3:<hex>`, or `None` for an unreadable file.
-    pub content_hash: Option<String>,
-    /// Path of the file.
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
+    /// The file.
+    pub file: FileFacts,
     /// Modification time (ns since the epoch).
     pub mtime_ns: i64,
     /// Inode (file id), 0 when unknown.
     pub inode: u64,
-    /// Probe result.
-    pub media: Option<MediaInfo>,
-    /// Origin from sidecar or name.
-    pub origin: Option<Origin>,
-    /// Luma generation id.
-    pub generation_id: Option<String>,
-    /// Prompt.
-    pub prompt: Option<String>,
-    /// Aspect ratio.
-    pub aspect_ratio: Option<String>,
-    /// Resolution.
-    pub resolution: Option<String>,
-    /// Raw request JSON.
-    pub request_json: Option<String>,
-    /// Sidecar problem.
-    pub sidecar_error: Option<String>,
-    /// Read or probe problem.
-    pub error: Option<String>,
+    /// How it was generated (sidecar, name).
+    pub generation: GenerationFacts,
 }
 
 /// A file row: one path that currently holds a take's content.
@@ -146,18 +107,22 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
         project_id: r.get(1)?,
         shot_id: r.get(2)?,
         shot_code: r.get(3)?,
-        content_hash: r.get(4)?,
-        path: PathBuf::from(r.get::<_, String>(5)?),
-        size: r.get::<_, i64>(6)? as u64,
-        media,
-        origin: parse_col(r, 15)?,
-        generation_id: r.get(16)?,
-        prompt: r.get(17)?,
-        aspect_ratio: r.get(18)?,
-        resolution: r.get(19)?,
-        request_json: r.get(20)?,
-        sidecar_error: r.get(21)?,
-        error: r.get(22)?,
+        file: FileFacts {
+            content_hash: r.get(4)?,
+            path: PathBuf::from(r.get::<_, String>(5)?),
+            size: r.get::<_, i64>(6)? as u64,
+            media,
+            sidecar_error: r.get(21)?,
+            error: r.get(22)?,
+        },
+        generation: GenerationFacts {
+            origin: parse_col(r, 15)?,
+            generation_id: r.get(16)?,
+            prompt: r.get(17)?,
+            aspect_ratio: r.get(18)?,
+            resolution: r.get(19)?,
+            request_json: r.get(20)?,
+        },
         presence: parse_col(r, 23)?,
         status: parse_col(r, 24)?,
         is_final: r.get(25)?,
@@ -193,38 +158,33 @@ pub fn takes(
 
 /// What render-request building needs to know about a take, `None` when the id is unknown.
 pub fn take_facts(conn: &Connection, take_id: TakeId) -> Result<Option<TakeFacts>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, origin, path, generation_id, prompt, aspect_ratio, resolution, duration_s,
-                    width, height, request_json
-             FROM takes WHERE id = ?1",
-            [take_id],
-            |r| {
-                let path: String = r.get(2)?;
-                let file_name = std::path::Path::new(&path)
-                    .file_name()
-                    .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
-                // A stored request that is not valid JSON is treated as absent: the sidecar
-                // problem is already reported on the take (`sidecar_error`).
-                let stored_json = r
-                    .get::<_, Option<String>>(10)?
-                    .and_then(|t| serde_json::from_str(&t).ok());
-                Ok(TakeFacts {
-                    take_id: r.get(0)?,
-                    origin: parse_col(r, 1)?,
-                    file_name,
-                    generation_id: r.get(3)?,
-                    prompt: r.get(4)?,
-                    aspect_ratio: r.get(5)?,
-                    resolution: r.get(6)?,
-                    duration_s: r.get(7)?,
-                    width: r.get(8)?,
-                    height: r.get(9)?,
-                    stored_json,
-                })
-            },
-        )
-        .optional()?)
+    let row = match take(conn, take_id) {
+        Ok(row) => row,
+        Err(CatalogError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let path = &row.file.path;
+    let file_name = path
+        .file_name()
+        .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy())
+        .into_owned();
+    // A stored request that is not valid JSON is treated as absent: the sidecar problem is
+    // already reported on the take (`sidecar_error`).
+    let stored_json = row
+        .generation
+        .request_json
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    let media = row.file.media.as_ref();
+    Ok(Some(TakeFacts {
+        take_id: row.id,
+        file_name,
+        duration_s: media.map(|m| m.duration_s),
+        width: media.map(|m| m.width),
+        height: media.map(|m| m.height),
+        stored_json,
+        generation: row.generation,
+    }))
 }
 
 /// The take holding this content in the project, if any.
@@ -305,7 +265,7 @@ pub fn insert_take(
     rec: &TakeRecord,
 ) -> Result<TakeId, CatalogError> {
     let now = now_text();
-    let m = rec.media.as_ref();
+    let m = rec.file.media.as_ref();
     tx.execute(
         "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
             duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
@@ -316,9 +276,9 @@ pub fn insert_take(
         params![
             project_id,
             shot_id,
-            rec.content_hash,
-            path_text(&rec.path)?,
-            rec.size as i64,
+            rec.file.content_hash,
+            path_text(&rec.file.path)?,
+            rec.file.size as i64,
             rec.mtime_ns,
             m.map(|m| m.duration_s),
             m.map(|m| m.frames as i64),
@@ -328,14 +288,14 @@ pub fn insert_take(
             m.map(|m| m.height),
             m.map(|m| m.codec.clone()),
             m.map(|m| m.has_audio),
-            rec.origin.unwrap_or(Origin::Unknown).as_str(),
-            rec.generation_id,
-            rec.prompt,
-            rec.aspect_ratio,
-            rec.resolution,
-            rec.request_json,
-            rec.sidecar_error,
-            rec.error,
+            rec.generation.origin.as_str(),
+            rec.generation.generation_id,
+            rec.generation.prompt,
+            rec.generation.aspect_ratio,
+            rec.generation.resolution,
+            rec.generation.request_json,
+            rec.file.sidecar_error,
+            rec.file.error,
             now,
         ],
     )?;
@@ -355,14 +315,14 @@ pub fn refresh_take(
     take_id: TakeId,
     rec: &TakeRecord,
 ) -> Result<(), CatalogError> {
-    let m = rec.media.as_ref();
+    let m = rec.file.media.as_ref();
     tx.execute(
         "UPDATE takes SET path = ?2, size = ?3, mtime_ns = ?4,
             duration_s = COALESCE(?5, duration_s), frames = COALESCE(?6, frames),
             fps_num = COALESCE(?7, fps_num), fps_den = COALESCE(?8, fps_den),
             width = COALESCE(?9, width), height = COALESCE(?10, height),
             codec = COALESCE(?11, codec), has_audio = COALESCE(?12, has_audio),
-            origin = CASE WHEN ?13 IS NULL THEN origin ELSE ?13 END,
+            origin = ?13,
             generation_id = COALESCE(?14, generation_id), prompt = COALESCE(?15, prompt),
             aspect_ratio = COALESCE(?16, aspect_ratio), resolution = COALESCE(?17, resolution),
             request_json = COALESCE(?18, request_json), sidecar_error = ?19, error = ?20,
@@ -370,8 +330,8 @@ pub fn refresh_take(
          WHERE id = ?1",
         params![
             take_id,
-            path_text(&rec.path)?,
-            rec.size as i64,
+            path_text(&rec.file.path)?,
+            rec.file.size as i64,
             rec.mtime_ns,
             m.map(|m| m.duration_s),
             m.map(|m| m.frames as i64),
@@ -381,14 +341,14 @@ pub fn refresh_take(
             m.map(|m| m.height),
             m.map(|m| m.codec.clone()),
             m.map(|m| m.has_audio),
-            rec.origin.map(Origin::as_str),
-            rec.generation_id,
-            rec.prompt,
-            rec.aspect_ratio,
-            rec.resolution,
-            rec.request_json,
-            rec.sidecar_error,
-            rec.error,
+            rec.generation.origin.as_str(),
+            rec.generation.generation_id,
+            rec.generation.prompt,
+            rec.generation.aspect_ratio,
+            rec.generation.resolution,
+            rec.generation.request_json,
+            rec.file.sidecar_error,
+            rec.file.error,
             now_text(),
         ],
     )?;
@@ -433,8 +393,8 @@ pub fn put_file(
         params![
             folder_id,
             take_id,
-            path_text(&rec.path)?,
-            rec.size as i64,
+            path_text(&rec.file.path)?,
+            rec.file.size as i64,
             rec.mtime_ns,
             rec.inode as i64,
             now_text()

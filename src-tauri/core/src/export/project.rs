@@ -50,7 +50,7 @@ fn clip_entry(
     t: &TakeRow,
     pricing: &crate::pricing::PricingTable,
 ) -> Result<Option<ClipEntry>, ReviewError> {
-    let Some(m) = &t.media else {
+    let Some(m) = &t.file.media else {
         return Ok(None);
     };
     let notes = review::notes(conn, t.id)?
@@ -59,9 +59,9 @@ fn clip_entry(
         .collect();
     Ok(Some(ClipEntry {
         take_id: t.id,
-        path: t.path.clone(),
+        path: t.file.path.clone(),
         placeholder: !t.is_final,
-        origin: t.origin,
+        origin: t.generation.origin,
         rate: m.fps,
         media_frames: m.frames,
         source_in: t.trim_in.unwrap_or(0),
@@ -69,9 +69,9 @@ fn clip_entry(
         width: m.width,
         height: m.height,
         has_audio: m.has_audio,
-        prompt: t.prompt.clone(),
-        generation_id: t.generation_id.clone(),
-        credits: match t.origin {
+        prompt: t.generation.prompt.clone(),
+        generation_id: t.generation.generation_id.clone(),
+        credits: match t.generation.origin {
             Origin::Unknown => None,
             o => pricing.take_credits(o, whole_seconds(m.duration_s)),
         },

@@ -14,28 +14,17 @@ pub use naming::{
 };
 pub use sidecar::{parse_sidecar, read_sidecar, sidecar_for, Sidecar, SidecarError};
 
-use crate::domain::Origin;
+use crate::domain::{GenerationFacts, Origin};
 use std::path::{Path, PathBuf};
 
 /// Everything known about a clip before its container is probed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
-    /// Sidecar model, else a model word in the name, else [`Origin::Unknown`].
-    pub origin: Origin,
-    /// The Luma generation id (sidecar only).
-    pub generation_id: Option<String>,
-    /// The sidecar's prompt, else the Luma web-download slug (lower case, lossy: words
-    /// only), else `None`.
-    pub prompt: Option<String>,
-    /// The aspect ratio, e.g. `16:9` (sidecar only).
-    pub aspect_ratio: Option<String>,
-    /// The resolution, e.g. `720p` (sidecar only).
-    pub resolution: Option<String>,
+    /// Model, generation id, prompt, aspect ratio, resolution and the sidecar's whole
+    /// generation object: what ingest records on the take.
+    pub generation: GenerationFacts,
     /// The duration, e.g. `5s` (sidecar only).
     pub duration: Option<String>,
-    /// The sidecar's whole Luma generation object (its `request`, `assets`, `id`), compact
-    /// JSON (sidecar only): what a render request is rebuilt from.
-    pub request_json: Option<String>,
     /// When the generation was made: the sidecar's `created_at`, else a Luma web
     /// download's time stamp (`YYYY-MM-DDTHH:MM:SS`, zone unknown).
     pub created_at: Option<String>,
@@ -96,16 +85,18 @@ pub fn identify(clip: &Path, names: &NameParser) -> Identity {
         .map(normalize_prompt)
         .filter(|key| !key.is_empty());
     Identity {
-        origin: from_sidecar
-            .origin
-            .or(from_name.origin)
-            .unwrap_or(Origin::Unknown),
-        generation_id,
-        prompt,
-        aspect_ratio: from_sidecar.aspect_ratio,
-        resolution: from_sidecar.resolution,
+        generation: GenerationFacts {
+            origin: from_sidecar
+                .origin
+                .or(from_name.origin)
+                .unwrap_or(Origin::Unknown),
+            generation_id,
+            prompt,
+            aspect_ratio: from_sidecar.aspect_ratio,
+            resolution: from_sidecar.resolution,
+            request_json: sidecar_generation,
+        },
         duration: from_sidecar.duration,
-        request_json: sidecar_generation,
         created_at: from_sidecar.created_at.or(from_name.luma_created),
         shot_code: from_name.shot_code,
         prompt_key,

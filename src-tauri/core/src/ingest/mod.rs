@@ -23,7 +23,7 @@ use crate::catalog::takes::{
     take_id_by_hash,
 };
 use crate::catalog::{log_event, Catalog, CatalogError, TakeRecord, WatchedFolder};
-use crate::domain::{EventKind, ProjectId, ShotId, TakeId};
+use crate::domain::{EventKind, FileFacts, ProjectId, ShotId, TakeId};
 use crate::hash::{hash_file, HashError};
 use crate::identify::{identify, shot_name_from_prompt, Identity, NameParser, NamingConfig};
 use crate::probe::{probe_file, ProbeError};
@@ -292,7 +292,7 @@ impl Pending<'_> {
             report.record(e);
         }
         for ex in batch {
-            gate.forget(&ex.rec.path);
+            gate.forget(&ex.rec.file.path);
             report.errors.extend(ex.note);
         }
         Ok(())
@@ -499,7 +499,7 @@ fn forget_path(
                 take: t.id,
                 shot_id: t.shot_id,
                 shot: t.shot_code,
-                path: t.path,
+                path: t.file.path,
             }])
         }
     })?;
@@ -585,18 +585,23 @@ fn ingest_path(
 
     let identity = identify(path, &cfg.names);
     let mut rec = TakeRecord {
-        path: path.to_owned(),
-        size: stamp.size,
+        file: FileFacts {
+            path: path.to_owned(),
+            size: stamp.size,
+            sidecar_error: identity.sidecar_error.clone(),
+            ..FileFacts::default()
+        },
         mtime_ns: stamp.mtime_ns,
         inode: stamp.inode,
-        ..TakeRecord::default()
+        generation: identity.generation.clone(),
     };
-    apply_identity(&mut rec, &identity);
 
     if let Some(old) = renamed_from {
-        let hash = crate::catalog::takes::take(lock(cat).conn(), old.take_id)?.content_hash;
-        rec.content_hash = hash;
-        if rec.content_hash.is_some() {
+        let hash = crate::catalog::takes::take(lock(cat).conn(), old.take_id)?
+            .file
+            .content_hash;
+        rec.file.content_hash = hash;
+        if rec.file.content_hash.is_some() {
             return Ok(PathOutcome::Examined(Box::new(Examined {
                 rec,
                 identity,
@@ -622,26 +627,26 @@ fn ingest_path(
     match probed {
         // Not an MP4/MOV at all (an error page saved as .mp4, say): recorded with its
         // error by path, without reading a possibly huge file for a hash.
-        Err(e @ ProbeError::NotIsoBmff(_)) => rec.error = Some(e.to_string()),
+        Err(e @ ProbeError::NotIsoBmff(_)) => rec.file.error = Some(e.to_string()),
         probed => match hash_file(path) {
             Ok(h) => {
-                rec.content_hash = Some(h.hash);
-                rec.size = h.stamp.size;
+                rec.file.content_hash = Some(h.hash);
+                rec.file.size = h.stamp.size;
                 rec.mtime_ns = h.stamp.mtime_ns;
                 rec.inode = h.stamp.inode;
                 match probed {
-                    Ok(m) => rec.media = Some(m),
-                    Err(e) => rec.error = Some(e.to_string()),
+                    Ok(m) => rec.file.media = Some(m),
+                    Err(e) => rec.file.error = Some(e.to_string()),
                 }
             }
             Err(HashError::ChangedWhileHashing { .. }) => return Ok(PathOutcome::Pending),
             Err(HashError::Io { .. }) if std::fs::symlink_metadata(path).is_err() => {
                 return Ok(PathOutcome::Gone)
             }
-            Err(e) => rec.error = Some(e.to_string()),
+            Err(e) => rec.file.error = Some(e.to_string()),
         },
     }
-    if let Some(err) = &rec.error {
+    if let Some(err) = &rec.file.error {
         note = Some(FileNote {
             path: path.to_owned(),
             reason: err.clone(),
@@ -653,16 +658,6 @@ fn ingest_path(
         renamed_from: None,
         note,
     })))
-}
-
-fn apply_identity(rec: &mut TakeRecord, id: &Identity) {
-    rec.origin = Some(id.origin);
-    rec.generation_id = id.generation_id.clone();
-    rec.prompt = id.prompt.clone();
-    rec.aspect_ratio = id.aspect_ratio.clone();
-    rec.resolution = id.resolution.clone();
-    rec.request_json = id.request_json.clone();
-    rec.sidecar_error = id.sidecar_error.clone();
 }
 
 /// Writes examined files to the catalog in one transaction.
@@ -693,7 +688,7 @@ fn record(
 ) -> Result<Vec<IngestEvent>, CatalogError> {
     let (rec, identity) = (&ex.rec, &ex.identity);
     let project_id = folder.project_id;
-    let path_text = crate::catalog::takes::path_text(&rec.path)?.to_owned();
+    let path_text = crate::catalog::takes::path_text(&rec.file.path)?.to_owned();
     {
         let mut events = Vec::new();
         if let Some(old) = ex.renamed_from.as_deref().and_then(Path::to_str) {
@@ -704,7 +699,7 @@ fn record(
         // This path held other content before (or was unreadable): let go of it first.
         if let Some(f) = file_by_path(tx, &path_text)? {
             let prior = crate::catalog::takes::take(tx, f.take_id)?;
-            if prior.content_hash != rec.content_hash {
+            if prior.file.content_hash != rec.file.content_hash {
                 let gone = remove_file(tx, &f)?;
                 // An unreadable or unfinished file that the user never decided on is not a
                 // take worth keeping once its bytes changed: drop it rather than leave a
@@ -712,7 +707,8 @@ fn record(
                 let undecided =
                     prior.status == crate::domain::TakeStatus::Unreviewed && !prior.is_final;
                 // One that has notes or is a render request's source or result is kept.
-                let ghost = prior.content_hash.is_none() || (prior.error.is_some() && undecided);
+                let ghost =
+                    prior.file.content_hash.is_none() || (prior.file.error.is_some() && undecided);
                 let dropped =
                     gone && ghost && crate::catalog::takes::drop_unused_take(tx, prior.id)?;
                 if gone && !dropped {
@@ -720,12 +716,12 @@ fn record(
                         take: prior.id,
                         shot_id: prior.shot_id,
                         shot: prior.shot_code,
-                        path: rec.path.clone(),
+                        path: rec.file.path.clone(),
                     });
                 }
             }
         }
-        let existing = match &rec.content_hash {
+        let existing = match &rec.file.content_hash {
             Some(h) => take_id_by_hash(tx, project_id, h)?,
             None => crate::catalog::takes::unhashed_take_at(tx, project_id, &path_text)?,
         };
@@ -750,14 +746,14 @@ fn record(
                         take: id,
                         shot_id: after.shot_id,
                         shot: after.shot_code,
-                        path: rec.path.clone(),
+                        path: rec.file.path.clone(),
                     });
                 } else if before != after {
                     events.push(IngestEvent::Changed {
                         take: id,
                         shot_id: after.shot_id,
                         shot: after.shot_code,
-                        path: rec.path.clone(),
+                        path: rec.file.path.clone(),
                     });
                 }
             }
@@ -766,7 +762,7 @@ fn record(
                 let id = insert_take(tx, project_id, shot_id, rec)?;
                 put_file(tx, folder.id, id, rec)?;
                 // A render we requested came back: link it and let it join the request's shot.
-                if let Some(generation_id) = &rec.generation_id {
+                if let Some(generation_id) = &rec.generation.generation_id {
                     link_result(tx, id, generation_id)?;
                 }
                 let landed = crate::catalog::takes::take(tx, id)?;
@@ -788,7 +784,7 @@ fn record(
                     take: id,
                     shot_id: landed.shot_id,
                     shot: landed.shot_code,
-                    path: rec.path.clone(),
+                    path: rec.file.path.clone(),
                 });
             }
         }
@@ -811,7 +807,7 @@ fn choose_shot(
         });
     }
     if let Some(key) = identity.prompt_key.as_deref().filter(|k| !k.is_empty()) {
-        let name = shot_name_from_prompt(identity.prompt.as_deref().unwrap_or(key));
+        let name = shot_name_from_prompt(identity.generation.prompt.as_deref().unwrap_or(key));
         return Ok((ensure_shot_for_prompt(tx, project_id, key, &name)?.id, None));
     }
     Ok((unsorted_shot(tx, project_id)?.id, None))

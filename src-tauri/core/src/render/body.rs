@@ -80,7 +80,7 @@ impl TakeFacts {
         stored
             .and_then(Value::as_str)
             .or_else(|| self.request_str("model"))
-            .unwrap_or(match self.origin {
+            .unwrap_or(match self.generation.origin {
                 Origin::Flash => FLASH_MODEL,
                 Origin::Standard => STANDARD_MODEL,
                 Origin::Unknown => "unknown",
@@ -130,6 +130,7 @@ pub fn build_request(
         }
         RenderMode::Modify => {
             let source_resolution = take
+                .generation
                 .resolution
                 .clone()
                 .or_else(|| take.request_str("resolution").map(str::to_owned));
@@ -291,7 +292,7 @@ fn upscale(
     mut missing: Vec<String>,
 ) -> RequestDraft {
     let duration_s = source_seconds(take, &mut missing);
-    if take.generation_id.is_none() {
+    if take.generation.generation_id.is_none() {
         missing.push(
             "generation id: the Flash take's Luma generation id is unknown; \
              this upscale cannot be sent until it is known"
@@ -307,11 +308,11 @@ fn upscale(
         aspect_ratio: Some(aspect_ratio),
         prompt: take
             .request_str("prompt")
-            .or(take.prompt.as_deref())
+            .or(take.generation.prompt.as_deref())
             .map(str::to_owned),
         keyframes: None,
         concepts: None,
-        endpoint: RenderMode::Upscale.endpoint(take.generation_id.as_deref()),
+        endpoint: RenderMode::Upscale.endpoint(take.generation.generation_id.as_deref()),
         credits_estimate: 0,
         missing,
     }
@@ -324,6 +325,7 @@ fn prompt(take: &TakeFacts, missing: &mut Vec<String>) -> String {
         return p.to_owned();
     }
     let p = take
+        .generation
         .prompt
         .as_deref()
         .filter(|p| !p.trim().is_empty())
@@ -351,7 +353,7 @@ fn prompt_from_file_name(file_name: &str) -> String {
 fn aspect_ratio(take: &TakeFacts, missing: &mut Vec<String>) -> String {
     if let Some(a) = take
         .request_str("aspect_ratio")
-        .or(take.aspect_ratio.as_deref())
+        .or(take.generation.aspect_ratio.as_deref())
     {
         return a.to_owned();
     }
@@ -422,17 +424,16 @@ fn luma_duration(take: &TakeFacts, missing: &mut Vec<String>) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::TakeId;
+    use crate::domain::{GenerationFacts, TakeId};
 
     fn bare_take() -> TakeFacts {
         TakeFacts {
             take_id: TakeId(1),
-            origin: Origin::Flash,
             file_name: "SH010_neon_alley_flash.mp4".into(),
-            generation_id: None,
-            prompt: None,
-            aspect_ratio: None,
-            resolution: None,
+            generation: GenerationFacts {
+                origin: Origin::Flash,
+                ..GenerationFacts::default()
+            },
             duration_s: Some(5.041667),
             width: Some(1280),
             height: Some(720),
@@ -512,10 +513,8 @@ mod tests {
             upscale.resolution, "4k",
             "the 720p default cannot be upscaled to"
         );
-        let take = TakeFacts {
-            resolution: Some("720p".into()),
-            ..take
-        };
+        let mut take = take;
+        take.generation.resolution = Some("720p".into());
         assert!(matches!(
             build_request(&take, RenderMode::Modify, Some("1080p"), &s),
             Err(BodyError::ModifyResolution { .. })

@@ -5,7 +5,7 @@ use serde_json::json;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use takeboard_core::domain::Origin;
+use takeboard_core::domain::{GenerationFacts, Origin};
 use takeboard_core::identify::{
     identify, is_candidate_video, is_ignored_name, normalize_prompt, parse_file_name, read_sidecar,
     shot_name_from_prompt, sidecar_for, Identity, NameInfo, NameParser, NamingConfig, NamingError,
@@ -872,7 +872,11 @@ fn a_clip_with_a_flash_sidecar_takes_every_sidecar_field_and_the_name_fields() {
     let sidecar = sidecar_in(dir.path(), "flash.json", "SH010_take3.mp4.json");
 
     let identity = identify(&clip, &default_names());
-    let request_json = identity.request_json.clone().expect("request json");
+    let request_json = identity
+        .generation
+        .request_json
+        .clone()
+        .expect("request json");
     let generation: serde_json::Value = serde_json::from_str(&request_json).expect("valid json");
     assert_eq!(
         generation["model"],
@@ -888,13 +892,15 @@ fn a_clip_with_a_flash_sidecar_takes_every_sidecar_field_and_the_name_fields() {
     assert_eq!(
         identity,
         Identity {
-            origin: Origin::Flash,
-            generation_id: Some("6d3c1e8a-2f4b-4c1e-9a7d-0b5e8f1a2c3d".to_owned()),
-            prompt: Some("A fly fisherman casts at dawn, mist over the river".to_owned()),
-            aspect_ratio: Some("16:9".to_owned()),
-            resolution: Some("720p".to_owned()),
+            generation: GenerationFacts {
+                origin: Origin::Flash,
+                generation_id: Some("6d3c1e8a-2f4b-4c1e-9a7d-0b5e8f1a2c3d".to_owned()),
+                prompt: Some("A fly fisherman casts at dawn, mist over the river".to_owned()),
+                aspect_ratio: Some("16:9".to_owned()),
+                resolution: Some("720p".to_owned()),
+                request_json: Some(request_json),
+            },
             duration: Some("5s".to_owned()),
-            request_json: Some(request_json),
             created_at: Some("2026-01-07T01:36:13.412Z".to_owned()),
             shot_code: Some("SH010".to_owned()),
             prompt_key: Some("a fly fisherman casts at dawn mist over the river".to_owned()),
@@ -910,7 +916,10 @@ fn the_sidecar_origin_wins_over_the_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clip = clip_in(dir.path(), "SH010_flash.mp4");
     sidecar_in(dir.path(), "standard.json", "SH010_flash.json");
-    assert_eq!(identify(&clip, &default_names()).origin, Origin::Standard);
+    assert_eq!(
+        identify(&clip, &default_names()).generation.origin,
+        Origin::Standard
+    );
 }
 
 #[test]
@@ -924,11 +933,11 @@ fn the_name_fills_what_the_sidecar_leaves_out() {
     );
     let identity = identify(&clip, &default_names());
     assert_eq!(
-        identity.origin,
+        identity.generation.origin,
         Origin::Standard,
         "the upscale names no model"
     );
-    assert_eq!(identity.resolution.as_deref(), Some("4k"));
+    assert_eq!(identity.generation.resolution.as_deref(), Some("4k"));
     assert_eq!(identity.take_number, Some(2));
     assert_eq!(identity.prompt_key, None);
 }
@@ -938,11 +947,11 @@ fn a_clip_without_sidecar_is_identified_by_its_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clip = clip_in(dir.path(), "SH020_std_v2.mov");
     let identity = identify(&clip, &default_names());
-    assert_eq!(identity.origin, Origin::Standard);
+    assert_eq!(identity.generation.origin, Origin::Standard);
     assert_eq!(identity.shot_code.as_deref(), Some("SH020"));
     assert_eq!(identity.take_number, Some(2));
-    assert_eq!(identity.generation_id, None);
-    assert_eq!(identity.request_json, None);
+    assert_eq!(identity.generation.generation_id, None);
+    assert_eq!(identity.generation.request_json, None);
     assert_eq!(identity.sidecar_path, None);
     assert_eq!(identity.sidecar_error, None);
 }
@@ -952,11 +961,11 @@ fn a_clip_nothing_says_anything_about_is_unknown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clip = clip_in(dir.path(), "clip.mp4");
     let identity = identify(&clip, &default_names());
-    assert_eq!(identity.origin, Origin::Unknown);
+    assert_eq!(identity.generation.origin, Origin::Unknown);
     assert_eq!(
         (
             identity.shot_code,
-            identity.prompt,
+            identity.generation.prompt,
             identity.prompt_key,
             identity.take_number
         ),
@@ -983,10 +992,10 @@ fn a_malformed_sidecar_is_reported_and_the_name_still_identifies_the_clip() {
     );
     assert!(error.contains("line 10, column 15"), "{error}");
     assert_eq!(identity.sidecar_path, Some(sidecar.clone()));
-    assert_eq!(identity.origin, Origin::Flash, "from the name");
+    assert_eq!(identity.generation.origin, Origin::Flash, "from the name");
     assert_eq!(identity.shot_code.as_deref(), Some("SH030"));
     assert_eq!(identity.take_number, Some(4));
-    assert_eq!(identity.generation_id, None);
+    assert_eq!(identity.generation.generation_id, None);
     assert_eq!(
         fs::read(&sidecar).expect("read"),
         before,
@@ -1007,7 +1016,7 @@ fn a_luma_web_download_and_a_sidecar_prompt_share_a_prompt_key() {
 
     let from_download = identify(&download, &names);
     assert_eq!(
-        from_download.prompt.as_deref(),
+        from_download.generation.prompt.as_deref(),
         Some("a fly fisherman casts at dawn mist over the river"),
         "the slug is the best prompt the name offers"
     );
@@ -1015,7 +1024,7 @@ fn a_luma_web_download_and_a_sidecar_prompt_share_a_prompt_key() {
         from_download.created_at.as_deref(),
         Some("2026-01-07T01:36:13")
     );
-    assert_eq!(from_download.origin, Origin::Unknown);
+    assert_eq!(from_download.generation.origin, Origin::Unknown);
     assert_eq!(
         from_download.prompt_key,
         identify(&with_sidecar, &names).prompt_key
@@ -1036,7 +1045,7 @@ fn a_clip_with_a_non_utf8_name_and_its_sidecar_are_identified() {
 
     let identity = identify(&clip, &default_names());
     assert_eq!(identity.sidecar_path, Some(sidecar));
-    assert_eq!(identity.origin, Origin::Standard);
+    assert_eq!(identity.generation.origin, Origin::Standard);
     assert_eq!(identity.shot_code.as_deref(), Some("SH050"));
     assert_eq!(identity.take_number, Some(2));
 }
@@ -1055,14 +1064,14 @@ fn a_sidecar_id_that_is_not_a_luma_id_is_reported_and_never_used() {
     )
     .unwrap();
     let id = identify(&clip, &default_names());
-    assert_eq!(id.generation_id, None, "the bad id is not used");
+    assert_eq!(id.generation.generation_id, None, "the bad id is not used");
     let error = id.sidecar_error.expect("the take says why");
     assert!(error.contains("not a Luma id"), "{error}");
     assert!(error.contains("HYPERLINK"), "names what it found: {error}");
     assert_eq!(
-        id.origin,
+        id.generation.origin,
         Origin::Flash,
         "the rest of the sidecar is still read"
     );
-    assert_eq!(id.prompt.as_deref(), Some("\tcmd /c calc"));
+    assert_eq!(id.generation.prompt.as_deref(), Some("\tcmd /c calc"));
 }

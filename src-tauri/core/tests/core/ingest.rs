@@ -71,10 +71,10 @@ fn a_chrome_download_renamed_from_crdownload_becomes_exactly_one_take() {
     let takes = lib.wait_for(WAIT, "the renamed download", |t| !t.is_empty());
     watch.stop();
     assert_eq!(takes.len(), 1, "exactly one take: {takes:?}");
-    assert_eq!(takes[0].path, final_path);
+    assert_eq!(takes[0].file.path, final_path);
     assert_eq!(takes[0].shot_code, "SH010");
-    assert_eq!(takes[0].origin, Origin::Flash);
-    assert!(takes[0].error.is_none(), "{:?}", takes[0].error);
+    assert_eq!(takes[0].generation.origin, Origin::Flash);
+    assert!(takes[0].file.error.is_none(), "{:?}", takes[0].file.error);
 }
 
 #[test]
@@ -94,8 +94,12 @@ fn a_firefox_download_with_placeholder_and_part_file_becomes_exactly_one_take() 
     let takes = lib.wait_for(WAIT, "the finished download", |t| !t.is_empty());
     watch.stop();
     assert_eq!(takes.len(), 1, "{takes:?}");
-    assert_eq!(takes[0].path, final_path);
-    assert!(takes[0].media.is_some(), "probed: {:?}", takes[0].error);
+    assert_eq!(takes[0].file.path, final_path);
+    assert!(
+        takes[0].file.media.is_some(),
+        "probed: {:?}",
+        takes[0].file.error
+    );
 }
 
 #[test]
@@ -108,12 +112,12 @@ fn a_curl_download_written_in_bursts_under_its_final_name_becomes_one_take_when_
     let takes = lib.wait_for(WAIT, "the curl download", |t| !t.is_empty());
     // Let a few more watcher ticks pass: still one take, and its facts are complete.
     let again = lib.wait_for(WAIT, "a stable catalog", |t| {
-        t.len() == 1 && t[0].media.is_some()
+        t.len() == 1 && t[0].file.media.is_some()
     });
     watch.stop();
     assert_eq!(takes.len(), 1);
     assert_eq!(again[0].id, takes[0].id);
-    assert_eq!(again[0].prompt.as_deref(), Some("fly fishing"));
+    assert_eq!(again[0].generation.prompt.as_deref(), Some("fly fishing"));
 }
 
 #[test]
@@ -173,7 +177,7 @@ fn five_hundred_clips_dropped_at_once_match_the_folder_and_offline_changes_are_r
         .map(|e| e.unwrap().path())
         .collect();
     on_disk.sort();
-    let mut in_catalog: Vec<_> = present.iter().map(|t| t.path.clone()).collect();
+    let mut in_catalog: Vec<_> = present.iter().map(|t| t.file.path.clone()).collect();
     in_catalog.sort();
     assert_eq!(in_catalog, on_disk);
 }
@@ -263,7 +267,7 @@ fn the_same_bytes_under_two_names_are_one_take() {
         Presence::Present,
         "still held by the other copy"
     );
-    assert_eq!(t.path, lib.clips.join("x (1).mp4"));
+    assert_eq!(t.file.path, lib.clips.join("x (1).mp4"));
 }
 
 #[test]
@@ -299,14 +303,15 @@ fn bad_files_are_recorded_with_a_clear_error_and_nothing_else_is_lost() {
     let by_name = |n: &str| {
         takes
             .iter()
-            .find(|t| t.path.file_name().unwrap() == n)
+            .find(|t| t.file.path.file_name().unwrap() == n)
             .cloned()
     };
 
     let good = by_name("SH010_good.mp4").expect("the good clip is indexed");
-    assert!(good.error.is_none());
-    assert!(good.media.is_some());
+    assert!(good.file.error.is_none());
+    assert!(good.file.media.is_some());
     let sidecar_error = good
+        .file
         .sidecar_error
         .expect("a malformed sidecar is reported on the take");
     assert!(
@@ -316,16 +321,17 @@ fn bad_files_are_recorded_with_a_clear_error_and_nothing_else_is_lost() {
 
     let page = by_name("SH010_page.mp4").expect("a non-video is recorded");
     assert!(
-        page.error
+        page.file
+            .error
             .as_deref()
             .unwrap_or("")
             .to_lowercase()
             .contains("not"),
         "{:?}",
-        page.error
+        page.file.error
     );
     let cut = by_name("SH010_cut.mp4").expect("a truncated clip is recorded");
-    assert!(cut.error.is_some());
+    assert!(cut.file.error.is_some());
     assert!(
         by_name("SH010_empty.mp4").is_none(),
         "zero-byte files are not indexed"
@@ -390,7 +396,7 @@ fn takes_group_by_shot_code_then_prompt_then_unsorted() {
     let shot_of = |n: &str| {
         takes
             .iter()
-            .find(|t| t.path.file_name().unwrap() == n)
+            .find(|t| t.file.path.file_name().unwrap() == n)
             .map(|t| t.shot_code.clone())
             .unwrap()
     };
@@ -460,13 +466,16 @@ fn a_sidecar_sets_origin_prompt_and_generation_id() {
     .unwrap();
     lib.scan();
     let t = &lib.takes()[0];
-    assert_eq!(t.origin, Origin::Standard);
+    assert_eq!(t.generation.origin, Origin::Standard);
     assert_eq!(
-        t.generation_id.as_deref(),
+        t.generation.generation_id.as_deref(),
         Some("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab")
     );
-    assert_eq!(t.prompt.as_deref(), Some("A red kite over cliffs"));
-    assert!(t.sidecar_error.is_none());
+    assert_eq!(
+        t.generation.prompt.as_deref(),
+        Some("A red kite over cliffs")
+    );
+    assert!(t.file.sidecar_error.is_none());
 }
 
 #[test]
@@ -640,7 +649,7 @@ fn a_prompt_group_in_one_folder_never_takes_a_code_that_a_file_in_another_folder
     let fly = lib
         .takes()
         .into_iter()
-        .find(|t| t.path.starts_with(&downloads))
+        .find(|t| t.file.path.starts_with(&downloads))
         .unwrap();
     assert_ne!(fly.shot_code, "SH010");
     assert_eq!(shot_of(&lib, HARBOR[0]).0, "SH010");
@@ -774,7 +783,7 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
     let broken = add_unreadable_clip(&lib, "SH010_std.mp4");
     lib.scan();
     let result = lib.take_at(&broken).expect("the damaged file is a take");
-    assert!(result.error.is_some());
+    assert!(result.file.error.is_some());
     let source = lib.take_at(&lib.clips.join("SH020_flash_t1.mp4")).unwrap();
     let request = {
         let mut cat = lib.cat.lock().unwrap();
@@ -807,10 +816,10 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
     let now = lib
         .takes()
         .into_iter()
-        .find(|t| t.path == broken && t.presence == Presence::Present)
+        .find(|t| t.file.path == broken && t.presence == Presence::Present)
         .expect("the new content is indexed");
     assert_ne!(now.id, result.id);
-    assert!(now.error.is_none(), "{:?}", now.error);
+    assert!(now.file.error.is_none(), "{:?}", now.file.error);
     let kept = lib.takes().into_iter().find(|t| t.id == result.id);
     assert_eq!(
         kept.map(|t| t.presence),
@@ -910,7 +919,7 @@ fn a_fifo_put_over_a_known_file_marks_its_take_missing_without_blocking_the_watc
     let takes = lib.wait_for(WAIT, "the FIFO judged and the next file indexed", |t| {
         t.len() == 2
             && t.iter()
-                .any(|t| t.path == clip && t.presence == Presence::Missing)
+                .any(|t| t.file.path == clip && t.presence == Presence::Missing)
     });
     watch.stop();
     assert!(takes

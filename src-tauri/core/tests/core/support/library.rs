@@ -75,7 +75,7 @@ impl TestLibrary {
 
     /// The take whose last known path is `path`.
     pub fn take_at(&self, path: &Path) -> Option<TakeRow> {
-        self.takes().into_iter().find(|t| t.path == path)
+        self.takes().into_iter().find(|t| t.file.path == path)
     }
 
     /// Polls `cond` on the takes until it holds or `timeout` passes.
@@ -96,7 +96,7 @@ impl TestLibrary {
                 "timed out after {timeout:?} waiting for {what}; takes now: {:?}",
                 takes
                     .iter()
-                    .map(|t| (&t.path, t.presence))
+                    .map(|t| (&t.file.path, t.presence))
                     .collect::<Vec<_>>()
             );
             std::thread::sleep(Duration::from_millis(20));
