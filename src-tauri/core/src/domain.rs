@@ -527,7 +527,7 @@ pub struct RequestDraft {
     /// The model of the result (`ray-2`; for an upscale, the source's model).
     pub model: String,
     /// Resolution of the result.
-    pub resolution: String,
+    pub resolution: Resolution,
     /// Requested seconds (what the estimate is priced on).
     pub duration_s: i64,
     /// Aspect ratio sent (regenerate) or known (modify, upscale).

@@ -6,7 +6,7 @@
 //! the catalog recorded (`catalog::spend`); which seconds and which mode a request has is
 //! decided by `render::body`.
 
-use crate::domain::{Origin, RenderMode, ShotId};
+use crate::domain::{Origin, RenderMode, Resolution, ShotId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,11 +50,16 @@ impl PricingTable {
     /// The estimate of a render request: Standard rate × requested seconds, plus the 4K
     /// upscale price when it renders at `4k`; an upscale request costs the upscale price.
     /// `None` when the estimate does not fit in a credit count.
-    pub fn request_credits(&self, mode: RenderMode, resolution: &str, seconds: i64) -> Option<i64> {
+    pub fn request_credits(
+        &self,
+        mode: RenderMode,
+        resolution: Resolution,
+        seconds: i64,
+    ) -> Option<i64> {
         match mode {
             RenderMode::Upscale => Some(self.upscale_4k),
             RenderMode::Regenerate | RenderMode::Modify => {
-                let upscale = if resolution.eq_ignore_ascii_case("4k") {
+                let upscale = if resolution == Resolution::R4k {
                     self.upscale_4k
                 } else {
                     0
@@ -213,20 +218,26 @@ mod tests {
             Some(55)
         );
         assert_eq!(
-            t.request_credits(RenderMode::Regenerate, "720p", 5),
+            t.request_credits(RenderMode::Regenerate, Resolution::R720p, 5),
             Some(160)
         );
-        assert_eq!(t.request_credits(RenderMode::Modify, "720p", 5), Some(160));
+        assert_eq!(
+            t.request_credits(RenderMode::Modify, Resolution::R720p, 5),
+            Some(160)
+        );
     }
 
     #[test]
     fn four_k_adds_the_upscale_price_per_clip() {
         let t = PricingTable::default();
         assert_eq!(
-            t.request_credits(RenderMode::Regenerate, "4k", 5),
+            t.request_credits(RenderMode::Regenerate, Resolution::R4k, 5),
             Some(180)
         );
-        assert_eq!(t.request_credits(RenderMode::Upscale, "4k", 5), Some(20));
+        assert_eq!(
+            t.request_credits(RenderMode::Upscale, Resolution::R4k, 5),
+            Some(20)
+        );
         assert_eq!(
             t.take_credits(Origin::Flash, 5).unwrap() + t.upscale_4k,
             75,
@@ -251,7 +262,7 @@ mod tests {
         assert_eq!(forever, i64::MAX, "a float past i64 saturates");
         assert_eq!(t.take_credits(Origin::Flash, forever), None);
         assert_eq!(
-            t.request_credits(RenderMode::Regenerate, "4k", forever),
+            t.request_credits(RenderMode::Regenerate, Resolution::R4k, forever),
             None
         );
         let greedy = PricingTable {
@@ -259,7 +270,7 @@ mod tests {
             ..t
         };
         assert_eq!(
-            greedy.request_credits(RenderMode::Regenerate, "4k", 5),
+            greedy.request_credits(RenderMode::Regenerate, Resolution::R4k, 5),
             None
         );
         assert!(add(i64::MAX, 1).is_err());

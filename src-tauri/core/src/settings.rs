@@ -24,7 +24,7 @@ pub struct ProjectSettings {
     /// How an approved Flash take is promoted when the user does not say (default regenerate).
     pub default_mode: RenderMode,
     /// Resolution of a promoted render when the user does not say (default `720p`).
-    pub default_resolution: String,
+    pub default_resolution: Resolution,
     /// Frame rate assumed for a clip whose container does not say (default 24).
     pub fps_fallback: Rate,
     /// Credits the project may spend; approving past it warns, never refuses.
@@ -38,7 +38,7 @@ impl Default for ProjectSettings {
         ProjectSettings {
             pricing: PricingTable::default(),
             default_mode: RenderMode::Regenerate,
-            default_resolution: "720p".to_owned(),
+            default_resolution: Resolution::R720p,
             fps_fallback: Rate { num: 24, den: 1 },
             budget: None,
             shot_code_pattern: None,
@@ -47,8 +47,8 @@ impl Default for ProjectSettings {
 }
 
 impl ProjectSettings {
-    /// Checks what can be checked without context: no negative price or budget, a
-    /// resolution Luma renders at, a usable fps fallback.
+    /// Checks what can be checked without context: no negative price or budget, a usable
+    /// fps fallback (the resolution is one Luma renders at by its type).
     pub fn validate(&self) -> Result<(), InvalidSettings> {
         let p = &self.pricing;
         let rates = [
@@ -66,14 +66,6 @@ impl ProjectSettings {
             return Err(InvalidSettings(format!(
                 "the API price per second must be a number ≥ 0 (got {})",
                 p.usd_per_second
-            )));
-        }
-        if self.default_resolution.parse::<Resolution>().is_err() {
-            let known: Vec<&str> = Resolution::ALL.iter().map(|r| r.as_str()).collect();
-            return Err(InvalidSettings(format!(
-                "the default resolution '{}' is not one Luma renders at (use one of {})",
-                self.default_resolution,
-                known.join(", ")
             )));
         }
         if Rate::new(self.fps_fallback.num, self.fps_fallback.den) != Some(self.fps_fallback) {
@@ -95,7 +87,7 @@ mod tests {
         let s: ProjectSettings = serde_json::from_str("{}").unwrap();
         assert_eq!(s, ProjectSettings::default());
         assert_eq!(s.pricing.flash_per_second, 11);
-        assert_eq!(s.default_resolution, "720p");
+        assert_eq!(s.default_resolution, Resolution::R720p);
     }
 
     #[test]
@@ -113,10 +105,7 @@ mod tests {
         let mut s = ProjectSettings::default();
         s.pricing.flash_per_second = -1;
         assert!(s.validate().unwrap_err().to_string().contains("Flash"));
-        let s = ProjectSettings {
-            default_resolution: "8k".into(),
-            ..ProjectSettings::default()
-        };
-        assert!(s.validate().unwrap_err().to_string().contains("'8k'"));
+        let stored = serde_json::from_str::<ProjectSettings>(r#"{"default_resolution":"8k"}"#);
+        assert!(stored.unwrap_err().to_string().contains("'8k'"));
     }
 }

@@ -8,8 +8,8 @@ use takeboard_core::api::{
 };
 use takeboard_core::api::{ExportFormat, Placeholders};
 use takeboard_core::domain::{
-    Note, Origin, Presence, RenderMode, RenderRequest, RequestId, RequestState, ShotId, ShotState,
-    TakeId, TakeStatus,
+    Note, Origin, Presence, RenderMode, RenderRequest, RequestId, RequestState, Resolution, ShotId,
+    ShotState, TakeId, TakeStatus,
 };
 use ts_rs::TS;
 
@@ -154,7 +154,7 @@ pub struct RequestDto {
     /// Provider model, e.g. `ray-2`.
     pub model: String,
     /// Requested resolution.
-    pub resolution: String,
+    pub resolution: Resolution,
     /// Requested duration in seconds, when known.
     pub duration_s: Option<i64>,
     /// Estimated credits.
@@ -498,7 +498,7 @@ impl From<SettingsView> for SettingsDto {
             upscale4k: s.pricing.upscale_4k as f64,
             usd_per_second: s.pricing.usd_per_second,
             default_mode: s.default_mode,
-            default_resolution: s.default_resolution,
+            default_resolution: s.default_resolution.to_string(),
             fps_fallback: s.fps_fallback.to_string(),
             budget: s.budget.map(|b| b as f64),
             api_key_set: v.api_key_set,

@@ -253,6 +253,17 @@ impl SettingsEdit {
             .fps_fallback
             .parse()
             .map_err(|e: ParseEnumError| ApiError::Invalid(e.to_string()))?;
+        let default_resolution = self.default_resolution.trim().parse().map_err(|_| {
+            ApiError::Invalid(format!(
+                "the default resolution '{}' is not one Luma renders at (use one of {})",
+                self.default_resolution,
+                crate::domain::Resolution::ALL
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
         Ok(ProjectSettings {
             pricing: PricingTable {
                 flash_per_second: credits("Flash credits per second", self.flash_per_second)?,
@@ -264,7 +275,7 @@ impl SettingsEdit {
                 usd_per_second: self.usd_per_second,
             },
             default_mode: self.default_mode,
-            default_resolution: self.default_resolution.clone(),
+            default_resolution,
             fps_fallback,
             budget: self.budget.map(|b| credits("the budget", b)).transpose()?,
             ..current
@@ -301,3 +312,37 @@ pub type TimelineExport = Written<ExportSummary>;
 
 /// Written request bodies: how many.
 pub type RequestsExport = Written<usize>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit() -> SettingsEdit {
+        SettingsEdit {
+            flash_per_second: 11.0,
+            standard_per_second: 32.0,
+            upscale_4k: 20.0,
+            usd_per_second: 0.0,
+            default_mode: RenderMode::Regenerate,
+            default_resolution: "1080p".into(),
+            fps_fallback: "24".into(),
+            budget: None,
+        }
+    }
+
+    #[test]
+    fn a_settings_edit_with_a_resolution_luma_does_not_render_is_refused_by_name() {
+        let ok = edit().apply_to(ProjectSettings::default()).unwrap();
+        assert_eq!(ok.default_resolution, crate::domain::Resolution::R1080p);
+        let bad = SettingsEdit {
+            default_resolution: "8k".into(),
+            ..edit()
+        };
+        let err = bad.apply_to(ProjectSettings::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'8k' is not one Luma renders at (use one of 540p, 720p, 1080p, 4k)"),
+            "{err}"
+        );
+    }
+}

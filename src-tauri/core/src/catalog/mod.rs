@@ -25,11 +25,12 @@ use std::time::Duration;
 
 /// The schema steps, in order: step `n` (1-based) brings a library from version `n - 1`
 /// to `n`. The only list of versions: [`SCHEMA_VERSION`] is its length.
-const SCHEMA_STEPS: [&str; 4] = [
+const SCHEMA_STEPS: [&str; 5] = [
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -420,5 +421,54 @@ mod tests {
         }
         let update = conn.execute("UPDATE events SET kind = 'x'", []);
         assert!(update.is_err(), "the update guard is back");
+    }
+
+    /// A version-4 library whose modify requests recorded their source's resolution as a
+    /// sidecar spelled it: every row reads as a `Resolution` afterwards, the odd one says
+    /// what it was, and the bodies are untouched.
+    #[test]
+    fn the_fifth_step_makes_every_request_resolution_one_luma_renders_at() {
+        use crate::domain::Resolution;
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for step in &super::SCHEMA_STEPS[..4] {
+            tx.execute_batch(step).unwrap();
+        }
+        tx.execute_batch("PRAGMA user_version = 4;").unwrap();
+        tx.commit().unwrap();
+        // The rows stand alone: no project, shot or take behind them.
+        conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+        let insert = |id: i64, resolution: &str| {
+            conn.execute(
+                "INSERT INTO render_requests (id, project_id, shot_id, source_take_id, mode,
+                    model, resolution, duration_s, body_json, credits_estimate, state,
+                    idempotency_key, created_at, updated_at)
+                 VALUES (?1, 1, 1, ?1, 'modify', 'ray-2', ?2, 5, '{\"a\":1}', 160,
+                    'completed', ?1, 't', 't')",
+                rusqlite::params![id, resolution],
+            )
+        };
+        insert(1, "720P").unwrap();
+        insert(2, " 1080p").unwrap();
+        insert(3, "banana").unwrap();
+        super::migrate(&mut conn).unwrap();
+        let resolutions = first_column(&conn, "SELECT resolution FROM render_requests ORDER BY id");
+        assert_eq!(resolutions, ["720p", "1080p", "720p"]);
+        for r in &resolutions {
+            r.parse::<Resolution>()
+                .expect("every stored resolution parses");
+        }
+        let missing = first_column(
+            &conn,
+            "SELECT missing_json FROM render_requests ORDER BY id",
+        );
+        assert_eq!(missing[0], "[]");
+        assert!(
+            missing[2].contains("'banana' is not one Luma renders at"),
+            "{}",
+            missing[2]
+        );
+        let bodies = first_column(&conn, "SELECT body_json FROM render_requests ORDER BY id");
+        assert_eq!(bodies, [r#"{"a":1}"#; 3], "what was sent is untouched");
     }
 }

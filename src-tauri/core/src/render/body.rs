@@ -95,11 +95,9 @@ pub fn luma_duration_s(text: &str) -> Option<i64> {
     digits.parse().ok().filter(|s: &i64| *s > 0)
 }
 
-/// Whether `resolution` names one an upscale can go to.
-fn upscales_to(resolution: &str) -> bool {
-    resolution
-        .parse::<Resolution>()
-        .is_ok_and(Resolution::is_upscale_target)
+/// Parses a resolution as a user or a sidecar spells it (`720p`, ` 4K `).
+fn parse_resolution(text: &str) -> Option<Resolution> {
+    text.trim().to_ascii_lowercase().parse().ok()
 }
 
 /// Builds the request that promotes `take` in `mode`. `resolution` is what the user chose;
@@ -112,62 +110,60 @@ pub fn build_request(
     settings: &ProjectSettings,
 ) -> Result<RequestDraft, BodyError> {
     let requested = resolution
-        .map(|r| r.trim().to_ascii_lowercase())
         .map(|r| {
-            if r.parse::<Resolution>().is_ok() {
-                Ok(r)
-            } else {
-                Err(BodyError::UnknownResolution(r))
-            }
+            parse_resolution(r).ok_or_else(|| BodyError::UnknownResolution(r.trim().to_owned()))
         })
         .transpose()?;
     let mut missing = Vec::new();
     let aspect_ratio = aspect_ratio(take, &mut missing);
+    let default = settings.default_resolution;
     let draft = match mode {
         RenderMode::Regenerate => {
-            let resolution = requested.unwrap_or_else(|| settings.default_resolution.clone());
-            regenerate(take, resolution, aspect_ratio, missing)
+            regenerate(take, requested.unwrap_or(default), aspect_ratio, missing)
         }
         RenderMode::Modify => {
-            let source_resolution = take
+            let source = take
                 .generation
                 .resolution
                 .clone()
                 .or_else(|| take.request_str("resolution").map(str::to_owned));
-            let resolution = match (requested, source_resolution) {
-                (Some(r), Some(s)) if r != s.to_ascii_lowercase() => {
+            let resolution = match (requested, source.as_deref().map(parse_resolution)) {
+                (Some(r), Some(Some(s))) if r != s => {
                     return Err(BodyError::ModifyResolution {
-                        requested: r,
-                        source_resolution: s,
+                        requested: r.to_string(),
+                        source_resolution: s.to_string(),
                     })
                 }
-                (_, Some(s)) => s,
-                (Some(r), None) => r,
-                (None, None) => {
-                    missing.push(format!(
-                        "resolution: the Flash take's resolution is unknown; recorded as the project default {}",
-                        settings.default_resolution
-                    ));
-                    settings.default_resolution.clone()
+                (_, Some(Some(s))) => s,
+                (Some(r), _) => r,
+                (None, known) => {
+                    missing.push(match known {
+                        Some(None) => format!(
+                            "resolution: the Flash take's resolution '{}' is not one Luma renders at; recorded as the project default {default}",
+                            source.as_deref().unwrap_or_default()
+                        ),
+                        _ => format!(
+                            "resolution: the Flash take's resolution is unknown; recorded as the project default {default}"
+                        ),
+                    });
+                    default
                 }
             };
             modify(take, resolution, aspect_ratio, missing)
         }
         RenderMode::Upscale => {
             let resolution = match requested {
-                Some(r) if upscales_to(&r) => r,
-                Some(r) => return Err(BodyError::UpscaleResolution(r)),
-                None if upscales_to(&settings.default_resolution) => {
-                    settings.default_resolution.clone()
-                }
-                None => "4k".to_owned(),
+                Some(r) if r.is_upscale_target() => r,
+                Some(r) => return Err(BodyError::UpscaleResolution(r.to_string())),
+                None if default.is_upscale_target() => default,
+                None => Resolution::R4k,
             };
             upscale(take, resolution, aspect_ratio, missing)
         }
     };
     let credits_estimate = settings
         .pricing
-        .request_credits(mode, &draft.resolution, draft.duration_s)
+        .request_credits(mode, draft.resolution, draft.duration_s)
         .ok_or(BodyError::EstimateTooLarge {
             seconds: draft.duration_s,
         })?;
@@ -179,7 +175,7 @@ pub fn build_request(
 
 fn regenerate(
     take: &TakeFacts,
-    resolution: String,
+    resolution: Resolution,
     aspect_ratio: String,
     mut missing: Vec<String>,
 ) -> RequestDraft {
@@ -242,7 +238,7 @@ fn regenerate(
 
 fn modify(
     take: &TakeFacts,
-    resolution: String,
+    resolution: Resolution,
     aspect_ratio: String,
     mut missing: Vec<String>,
 ) -> RequestDraft {
@@ -287,7 +283,7 @@ fn modify(
 
 fn upscale(
     take: &TakeFacts,
-    resolution: String,
+    resolution: Resolution,
     aspect_ratio: String,
     mut missing: Vec<String>,
 ) -> RequestDraft {
@@ -510,7 +506,8 @@ mod tests {
         );
         let upscale = build_request(&take, RenderMode::Upscale, None, &s).unwrap();
         assert_eq!(
-            upscale.resolution, "4k",
+            upscale.resolution,
+            Resolution::R4k,
             "the 720p default cannot be upscaled to"
         );
         let mut take = take;
@@ -520,6 +517,27 @@ mod tests {
             Err(BodyError::ModifyResolution { .. })
         ));
         let modify = build_request(&take, RenderMode::Modify, Some("720P"), &s).unwrap();
-        assert_eq!(modify.resolution, "720p");
+        assert_eq!(modify.resolution, Resolution::R720p);
+    }
+
+    #[test]
+    fn a_modify_of_a_take_whose_sidecar_names_an_odd_resolution_records_the_default_and_says_so() {
+        let s = ProjectSettings::default();
+        let mut take = bare_take();
+        take.generation.resolution = Some("banana".into());
+        let modify = build_request(&take, RenderMode::Modify, None, &s).unwrap();
+        assert_eq!(modify.resolution, Resolution::R720p);
+        assert!(
+            modify
+                .missing
+                .iter()
+                .any(|m| m.contains("'banana' is not one Luma renders at")),
+            "{:?}",
+            modify.missing
+        );
+        assert!(
+            modify.body.get("resolution").is_none(),
+            "a modify sends no resolution"
+        );
     }
 }

@@ -9,7 +9,8 @@ use takeboard_core::catalog::projects::{load_settings, save_settings};
 use takeboard_core::catalog::spend::credits;
 use takeboard_core::catalog::{now_text, Catalog};
 use takeboard_core::domain::{
-    ProjectId, RenderMode, RequestId, RequestState, ShotId, ShotState, TakeId, TakeStatus,
+    ProjectId, RenderMode, RequestId, RequestState, Resolution, ShotId, ShotState, TakeId,
+    TakeStatus,
 };
 use takeboard_core::review::{self, ApproveOptions, ReviewError};
 use takeboard_core::settings::ProjectSettings;
@@ -807,7 +808,7 @@ fn modify_points_ray_2_at_the_flash_video_in_adhere_mode() -> TestResult {
         })
     );
     assert_eq!(request.draft.endpoint, "generations/video/modify");
-    assert_eq!(request.draft.resolution, "720p");
+    assert_eq!(request.draft.resolution, Resolution::R720p);
     assert_eq!(request.draft.credits_estimate, 160);
     assert!(
         request.draft.missing.is_empty(),
@@ -869,7 +870,7 @@ fn a_take_without_a_sidecar_promotes_from_what_is_known() -> TestResult {
             ..flash("2026-01-07T01-36-13_fly_fishing.mp4")
         },
     );
-    lib.settings(|s| s.default_resolution = "1080p".into());
+    lib.settings(|s| s.default_resolution = Resolution::R1080p);
 
     let request = review::approve(&mut lib.cat, take, ApproveOptions::default())?
         .request
@@ -1003,15 +1004,16 @@ fn settings_round_trip_and_unreadable_settings_are_a_clear_error() -> TestResult
     assert_eq!(stored.budget, Some(5000));
 
     let project = lib.project;
-    let bad = ProjectSettings {
-        default_resolution: "8k".into(),
-        ..stored.clone()
-    };
+    let mut bad = stored.clone();
+    bad.pricing.flash_per_second = -11;
     let err = lib
         .cat
         .write(|tx| save_settings(tx, project, &bad))
         .unwrap_err();
-    assert!(err.to_string().contains("'8k'"), "{err}");
+    assert!(
+        err.to_string().contains("cannot be negative (got -11)"),
+        "{err}"
+    );
     assert_eq!(
         load_settings(lib.cat.conn(), project)?,
         stored,

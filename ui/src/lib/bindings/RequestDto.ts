@@ -3,6 +3,7 @@ import type { CandidateDto } from "./CandidateDto";
 import type { RenderMode } from "./RenderMode";
 import type { RequestId } from "./RequestId";
 import type { RequestState } from "./RequestState";
+import type { Resolution } from "./Resolution";
 import type { ShotId } from "./ShotId";
 import type { TakeId } from "./TakeId";
 
@@ -37,7 +38,7 @@ model: string,
 /**
  * Requested resolution.
  */
-resolution: string, 
+resolution: Resolution, 
 /**
  * Requested duration in seconds, when known.
  */
