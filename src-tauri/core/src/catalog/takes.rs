@@ -12,7 +12,7 @@ use crate::domain::{
     EventKind, FileFacts, GenerationFacts, MediaInfo, Presence, ProjectId, Rate, ShotId, TakeFacts,
     TakeId, TakeStatus,
 };
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction};
 use std::path::PathBuf;
 
 /// Everything the catalog knows about one take, with its current decisions.
@@ -265,39 +265,21 @@ pub fn insert_take(
     rec: &TakeRecord,
 ) -> Result<TakeId, CatalogError> {
     let now = now_text();
-    let m = rec.file.media.as_ref();
+    let mut values = record_values(rec)?;
+    values.push((":project_id", Box::new(project_id)));
+    values.push((":shot_id", Box::new(shot_id)));
+    values.push((":content_hash", Box::new(rec.file.content_hash.clone())));
+    values.push((":now", Box::new(now.clone())));
     tx.execute(
         "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
             duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
             origin, generation_id, prompt, aspect_ratio, resolution, request_json,
             sidecar_error, error, presence, first_seen_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, 'present', ?23, ?23)",
-        params![
-            project_id,
-            shot_id,
-            rec.file.content_hash,
-            path_text(&rec.file.path)?,
-            rec.file.size as i64,
-            rec.mtime_ns,
-            m.map(|m| m.duration_s),
-            m.map(|m| m.frames as i64),
-            m.map(|m| m.fps.num),
-            m.map(|m| m.fps.den),
-            m.map(|m| m.width),
-            m.map(|m| m.height),
-            m.map(|m| m.codec.clone()),
-            m.map(|m| m.has_audio),
-            rec.generation.origin.as_str(),
-            rec.generation.generation_id,
-            rec.generation.prompt,
-            rec.generation.aspect_ratio,
-            rec.generation.resolution,
-            rec.generation.request_json,
-            rec.file.sidecar_error,
-            rec.file.error,
-            now,
-        ],
+         VALUES (:project_id, :shot_id, :content_hash, :path, :size, :mtime_ns,
+            :duration_s, :frames, :fps_num, :fps_den, :width, :height, :codec, :has_audio,
+            :origin, :generation_id, :prompt, :aspect_ratio, :resolution, :request_json,
+            :sidecar_error, :error, 'present', :now, :now)",
+        &*by_name(&values),
     )?;
     let id = TakeId(tx.last_insert_rowid());
     tx.execute(
@@ -315,44 +297,63 @@ pub fn refresh_take(
     take_id: TakeId,
     rec: &TakeRecord,
 ) -> Result<(), CatalogError> {
-    let m = rec.file.media.as_ref();
+    let mut values = record_values(rec)?;
+    values.push((":take_id", Box::new(take_id)));
+    values.push((":now", Box::new(now_text())));
     tx.execute(
-        "UPDATE takes SET path = ?2, size = ?3, mtime_ns = ?4,
-            duration_s = COALESCE(?5, duration_s), frames = COALESCE(?6, frames),
-            fps_num = COALESCE(?7, fps_num), fps_den = COALESCE(?8, fps_den),
-            width = COALESCE(?9, width), height = COALESCE(?10, height),
-            codec = COALESCE(?11, codec), has_audio = COALESCE(?12, has_audio),
-            origin = ?13,
-            generation_id = COALESCE(?14, generation_id), prompt = COALESCE(?15, prompt),
-            aspect_ratio = COALESCE(?16, aspect_ratio), resolution = COALESCE(?17, resolution),
-            request_json = COALESCE(?18, request_json), sidecar_error = ?19, error = ?20,
-            presence = 'present', updated_at = ?21
-         WHERE id = ?1",
-        params![
-            take_id,
-            path_text(&rec.file.path)?,
-            rec.file.size as i64,
-            rec.mtime_ns,
-            m.map(|m| m.duration_s),
-            m.map(|m| m.frames as i64),
-            m.map(|m| m.fps.num),
-            m.map(|m| m.fps.den),
-            m.map(|m| m.width),
-            m.map(|m| m.height),
-            m.map(|m| m.codec.clone()),
-            m.map(|m| m.has_audio),
-            rec.generation.origin.as_str(),
-            rec.generation.generation_id,
-            rec.generation.prompt,
-            rec.generation.aspect_ratio,
-            rec.generation.resolution,
-            rec.generation.request_json,
-            rec.file.sidecar_error,
-            rec.file.error,
-            now_text(),
-        ],
+        "UPDATE takes SET path = :path, size = :size, mtime_ns = :mtime_ns,
+            duration_s = COALESCE(:duration_s, duration_s), frames = COALESCE(:frames, frames),
+            fps_num = COALESCE(:fps_num, fps_num), fps_den = COALESCE(:fps_den, fps_den),
+            width = COALESCE(:width, width), height = COALESCE(:height, height),
+            codec = COALESCE(:codec, codec), has_audio = COALESCE(:has_audio, has_audio),
+            origin = :origin,
+            generation_id = COALESCE(:generation_id, generation_id),
+            prompt = COALESCE(:prompt, prompt),
+            aspect_ratio = COALESCE(:aspect_ratio, aspect_ratio),
+            resolution = COALESCE(:resolution, resolution),
+            request_json = COALESCE(:request_json, request_json),
+            sidecar_error = :sidecar_error, error = :error,
+            presence = 'present', updated_at = :now
+         WHERE id = :take_id",
+        &*by_name(&values),
     )?;
     Ok(())
+}
+
+/// A value bound to a named SQL parameter.
+type Named = (&'static str, Box<dyn ToSql>);
+
+/// What ingest writes for a take's file and generation, by parameter name: the one list
+/// `insert_take` and `refresh_take` both bind.
+fn record_values(rec: &TakeRecord) -> Result<Vec<Named>, CatalogError> {
+    let m = rec.file.media.as_ref();
+    let g = &rec.generation;
+    Ok(vec![
+        (":path", Box::new(path_text(&rec.file.path)?.to_owned())),
+        (":size", Box::new(rec.file.size as i64)),
+        (":mtime_ns", Box::new(rec.mtime_ns)),
+        (":duration_s", Box::new(m.map(|m| m.duration_s))),
+        (":frames", Box::new(m.map(|m| m.frames as i64))),
+        (":fps_num", Box::new(m.map(|m| m.fps.num))),
+        (":fps_den", Box::new(m.map(|m| m.fps.den))),
+        (":width", Box::new(m.map(|m| m.width))),
+        (":height", Box::new(m.map(|m| m.height))),
+        (":codec", Box::new(m.map(|m| m.codec.clone()))),
+        (":has_audio", Box::new(m.map(|m| m.has_audio))),
+        (":origin", Box::new(g.origin.as_str())),
+        (":generation_id", Box::new(g.generation_id.clone())),
+        (":prompt", Box::new(g.prompt.clone())),
+        (":aspect_ratio", Box::new(g.aspect_ratio.clone())),
+        (":resolution", Box::new(g.resolution.clone())),
+        (":request_json", Box::new(g.request_json.clone())),
+        (":sidecar_error", Box::new(rec.file.sidecar_error.clone())),
+        (":error", Box::new(rec.file.error.clone())),
+    ])
+}
+
+/// The named values as rusqlite binds them.
+fn by_name(values: &[Named]) -> Vec<(&str, &dyn ToSql)> {
+    values.iter().map(|(n, v)| (*n, v.as_ref())).collect()
 }
 
 /// Forgets the file row of a path that was renamed away (its take keeps its other rows).
