@@ -181,13 +181,14 @@ pub fn insert_note(
     text: &str,
 ) -> Result<Note, CatalogError> {
     let (now, actor) = (now_text(), current_actor());
-    tx.execute(
+    let id = tx.query_row(
         "INSERT INTO take_notes (take_id, frame, text, author, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         params![take_id, frame_sql(frame)?, text, actor, now],
+        |r| r.get(0),
     )?;
     Ok(Note {
-        id: tx.last_insert_rowid(),
+        id,
         take_id,
         frame,
         text: text.to_owned(),

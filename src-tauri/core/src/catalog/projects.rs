@@ -74,11 +74,11 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
     if let Some(p) = project_by_name(tx, name)? {
         return Ok(p);
     }
-    tx.execute(
-        "INSERT INTO projects (name, created_at) VALUES (?1, ?2)",
+    let id: ProjectId = tx.query_row(
+        "INSERT INTO projects (name, created_at) VALUES (?1, ?2) RETURNING id",
         params![name, now_text()],
+        |r| r.get(0),
     )?;
-    let id = ProjectId(tx.last_insert_rowid());
     log_event(
         tx,
         id,

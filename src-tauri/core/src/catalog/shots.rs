@@ -94,12 +94,12 @@ fn insert(
         [project_id],
         |r| r.get(0),
     )?;
-    tx.execute(
+    let id: ShotId = tx.query_row(
         "INSERT INTO shots (project_id, code, name, position, prompt_key, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         params![project_id, code, name, position, prompt_key, now_text()],
+        |r| r.get(0),
     )?;
-    let id = ShotId(tx.last_insert_rowid());
     log_event(
         tx,
         project_id,

@@ -270,7 +270,7 @@ pub fn insert_take(
     values.push((":shot_id", Box::new(shot_id)));
     values.push((":content_hash", Box::new(rec.file.content_hash.clone())));
     values.push((":now", Box::new(now.clone())));
-    tx.execute(
+    let id: TakeId = tx.query_row(
         "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
             duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
             origin, generation_id, prompt, aspect_ratio, resolution, request_json,
@@ -278,10 +278,11 @@ pub fn insert_take(
          VALUES (:project_id, :shot_id, :content_hash, :path, :size, :mtime_ns,
             :duration_s, :frames, :fps_num, :fps_den, :width, :height, :codec, :has_audio,
             :origin, :generation_id, :prompt, :aspect_ratio, :resolution, :request_json,
-            :sidecar_error, :error, 'present', :now, :now)",
+            :sidecar_error, :error, 'present', :now, :now)
+         RETURNING id",
         &*by_name(&values),
+        |r| r.get(0),
     )?;
-    let id = TakeId(tx.last_insert_rowid());
     tx.execute(
         "INSERT INTO take_decisions (take_id, status, decided_at, decided_by)
          VALUES (?1, 'unreviewed', ?2, 'takeboard')",
