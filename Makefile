@@ -17,11 +17,12 @@ DEMO      := $(ROOT)/demo-library
 TAURI_DRIVER_VERSION := 2.1.0
 
 # Debian/Ubuntu packages: WebKitGTK build + runtime, GStreamer codecs for <video>,
-# ffmpeg for clips, Xvfb + WebKitWebDriver for end-to-end tests.
+# ffmpeg for clips, Xvfb + WebKitWebDriver for end-to-end tests, PostgreSQL for the
+# studio tests (each test binary starts its own throwaway server; none is left running).
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev webkit2gtk-driver xvfb xauth dbus-x11 \
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-  gstreamer1.0-libav ffmpeg python3-venv file
+  gstreamer1.0-libav ffmpeg python3-venv file postgresql
 
 .PHONY: help deps system-deps tauri-driver ui-deps py-deps ui app cli run demo test \
         test-rust test-ui test-e2e screenshots fuzz lint bindings bench package clean

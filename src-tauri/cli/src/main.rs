@@ -15,7 +15,7 @@ use takeboard_core::api::{
     self, default_library_path, ExportFormat, Library, Placeholders, ResolveAction, ShotSelection,
     TimelineChoice,
 };
-use takeboard_core::domain::{RenderMode, RequestId, TakeId, TakeStatus};
+use takeboard_core::domain::{RenderMode, RequestId, StudioRole, TakeId, TakeStatus};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// A studio library on a PostgreSQL server: create it, give people roles.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Copy the library file (and its -wal/-shm) aside, byte for byte, without opening it:
     /// what to do first with a library refused as damaged. Prints the copy's path.
     CopyAside,
@@ -203,6 +208,24 @@ enum RequestsAction {
     },
 }
 
+#[derive(Subcommand)]
+enum DbAction {
+    /// Create or update the schema and the group roles (as the server's superuser or the
+    /// database owner); a newer schema is refused untouched.
+    Init {
+        /// The studio library, `postgres://USER@HOST[:PORT]/DB` (password: PGPASSWORD).
+        url: String,
+    },
+    /// Give a person a role (creating their login when missing): editor, approver,
+    /// render or admin. The library is `--library URL`.
+    Grant {
+        /// Their PostgreSQL login role.
+        user: String,
+        /// editor, approver, render or admin.
+        role: StudioRole,
+    },
+}
+
 /// A failure to report on stderr.
 struct Failure(String);
 
@@ -224,6 +247,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Db { action } = &cli.command {
+        return db(cli.library.as_deref(), action);
+    }
     let library = cli.library.unwrap_or_else(default_library_path);
     if let Command::CopyAside = cli.command {
         return print_json(&serde_json::json!({ "copy": api::copy_aside(&library)? }));
@@ -232,7 +258,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let named = cli.project.as_deref();
     match cli.command {
         // Answered above, before the library is opened.
-        Command::CopyAside => Ok(()),
+        Command::CopyAside | Command::Db { .. } => Ok(()),
         Command::Scan { folder } => {
             let report = lib.scan_folder(named, &folder)?;
             if std::io::stderr().is_terminal() {
@@ -344,6 +370,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let written = lib.export_timeline(lib.project(named)?, choice, &out)?;
             print_json(&serde_json::to_value(&written.content)?)
+        }
+    }
+}
+
+/// The `db` commands: they name a studio library by URL and open no catalog.
+fn db(library: Option<&std::path::Path>, action: &DbAction) -> Result<(), Failure> {
+    match action {
+        DbAction::Init { url } => print_json(&serde_json::to_value(api::studio_init(url)?)?),
+        DbAction::Grant { user, role } => {
+            let url = library.and_then(std::path::Path::to_str).ok_or_else(|| {
+                Failure("db grant needs the studio library: --library postgres://…".into())
+            })?;
+            print_json(&serde_json::to_value(api::studio_grant(url, user, *role)?)?)
         }
     }
 }

@@ -137,6 +137,28 @@ text_enum!(
 );
 
 text_enum!(
+    /// What a person may do in a studio library on PostgreSQL: each is a group role the
+    /// server checks (`takeboard_<role>`), granted with `takeboard-cli db grant USER ROLE`.
+    StudioRole, "studio role", {
+        /// Review: statuses other than approved, notes, trims, moves, scans.
+        Editor => "editor",
+        /// Approve and unapprove (spends money); includes editor.
+        Approver => "approver",
+        /// Runs the render outbox (sends, polls, resolves requests); includes editor.
+        Render => "render",
+        /// Settings and budget, and may grant the other roles; includes approver.
+        Admin => "admin",
+    }
+);
+
+impl StudioRole {
+    /// The server's group role for this studio role.
+    pub fn group_role(self) -> String {
+        format!("takeboard_{}", self.as_str())
+    }
+}
+
+text_enum!(
     /// Whether a take's file is on disk.
     Presence, "presence", {
         /// At least one file with the take's content is in a watched folder.

@@ -71,6 +71,7 @@ export const ERROR_PREFIXES: Readonly<Record<ErrorCode, string>> = {
   conflict: 'Conflict',
   locked: 'Library busy',
   newerLibrary: 'Library from a newer Takeboard',
+  forbidden: 'Not allowed',
   io: 'File error',
   provider: 'Render service',
   internal: 'Unexpected error',

@@ -23,4 +23,12 @@ mod export;
 )]
 #[path = "../../../core/tests/core/support/luma_standin.rs"]
 mod luma_standin;
+mod studio;
+/// The core tests' throwaway PostgreSQL server and per-test databases, shared.
+#[allow(
+    dead_code,
+    reason = "shared with the core tests; each binary uses part of it"
+)]
+#[path = "../../../core/tests/core/support/studio.rs"]
+mod studio_support;
 mod support;

@@ -1,6 +1,7 @@
 //! The one error of the API boundary: every core failure, with the [`ErrorKind`] a client
 //! switches on (the shell's IPC code, the CLI's exit) and a message a user can act on.
 
+use crate::catalog::pg::StudioError;
 use crate::catalog::CatalogError;
 use crate::export::ExportError;
 use crate::ingest::IngestError;
@@ -24,6 +25,8 @@ pub enum ErrorKind {
     Locked,
     /// The library was written by a newer Takeboard and was left untouched.
     NewerLibrary,
+    /// The studio server refused: this person lacks a role (the message names it).
+    Forbidden,
     /// A file or folder could not be read or written.
     Io,
     /// The render provider refused or is not configured (no API key).
@@ -50,6 +53,9 @@ pub enum ApiError {
     /// Sending, polling or resolving render requests failed.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// The studio library (PostgreSQL) refused or failed.
+    #[error(transparent)]
+    Studio(#[from] StudioError),
     /// The media server could not start.
     #[error(transparent)]
     MediaServer(#[from] MediaServerError),
@@ -91,6 +97,13 @@ impl ApiError {
                 | ExportError::TooManyEdlEvents(_) => ErrorKind::Invalid,
             },
             ApiError::Outbox(e) => outbox_kind(e),
+            ApiError::Studio(e) => match e {
+                StudioError::BadUrl(_) => ErrorKind::Invalid,
+                StudioError::NewerSchema { .. } => ErrorKind::NewerLibrary,
+                StudioError::Forbidden(_) => ErrorKind::Forbidden,
+                StudioError::Connect { .. } | StudioError::LocalServer(_) => ErrorKind::Io,
+                StudioError::Server(_) => ErrorKind::Internal,
+            },
             ApiError::MediaServer(_) => ErrorKind::Internal,
             ApiError::Invalid(_) => ErrorKind::Invalid,
             ApiError::NotFound(_) => ErrorKind::NotFound,

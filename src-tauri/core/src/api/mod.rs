@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::catalog::pg;
 use crate::catalog::{lock_shared, projects, shots, spend, takes, Catalog, SharedCatalog};
-use crate::domain::{ProjectId, RenderRequest, RequestId, ShotId, ShotState, TakeId};
+use crate::domain::{ProjectId, RenderRequest, RequestId, ShotId, ShotState, StudioRole, TakeId};
 use crate::export::{self, ExportOptions};
 use crate::ingest::{self, IngestConfig, LookAgain, WatchHandle};
 use crate::media_server::ServedFile;
@@ -31,6 +32,7 @@ pub use self::views::{
     ApprovalView, LibraryInfo, NoteAdded, RequestsExport, ResolveAction, SettingsEdit,
     SettingsView, ShotSelection, ShotView, SubmitSummary, TakeView, TimelineExport, Written,
 };
+pub use crate::catalog::pg::{GrantReport as StudioGrant, InitReport as StudioInit, StudioError};
 pub use crate::catalog::{default_library_path, ShotRow, TakeRow};
 pub use crate::export::{ExportFormat, ExportSummary, Placeholders};
 pub use crate::ingest::{IngestError, IngestEvent, ScanReport};
@@ -544,6 +546,17 @@ impl Library {
             }),
         )?)
     }
+}
+
+/// Creates or updates the schema and the group roles of the studio library at `url` (a
+/// PostgreSQL URL); run by the server's superuser or the database owner.
+pub fn studio_init(url: &str) -> Result<StudioInit, ApiError> {
+    Ok(pg::init(&url.parse()?)?)
+}
+
+/// Gives the person `user` (a login role, created when missing) a studio role.
+pub fn studio_grant(url: &str, user: &str, role: StudioRole) -> Result<StudioGrant, ApiError> {
+    Ok(pg::grant(&url.parse()?, user, role)?)
 }
 
 /// A media server that serves nothing: for a window whose library could not be opened.

@@ -7,6 +7,7 @@
 
 mod columns;
 pub mod decisions;
+pub mod pg;
 pub mod projects;
 pub mod requests;
 pub mod shots;
@@ -261,6 +262,17 @@ impl Catalog {
     /// [`Catalog::write`].
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Every `(table, column)` of the schema: what the studio schema must also have, so
+    /// that one copy of each query serves both.
+    pub fn columns(&self) -> Result<std::collections::BTreeSet<(String, String)>, CatalogError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committing when it returns `Ok`.

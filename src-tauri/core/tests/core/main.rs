@@ -10,4 +10,5 @@ mod media_server;
 mod probe;
 mod properties;
 mod review;
+mod studio;
 mod support;

@@ -4,4 +4,4 @@
  * What kind of failure an API call met. Clients switch on this, never on the message;
  * the desktop shell sends it as the IPC error's `code` (TypeScript `ErrorCode`).
  */
-export type ErrorCode = "notFound" | "invalid" | "conflict" | "locked" | "newerLibrary" | "io" | "provider" | "internal";
+export type ErrorCode = "notFound" | "invalid" | "conflict" | "locked" | "newerLibrary" | "forbidden" | "io" | "provider" | "internal";

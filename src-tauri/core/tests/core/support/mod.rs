@@ -10,3 +10,4 @@ pub mod load;
     reason = "shared with the CLI tests; each binary uses part of it"
 )]
 pub mod luma_standin;
+pub mod studio;
