@@ -9,15 +9,15 @@
 //! from `pricing`; moving a request past `queued` (submit, poll, results) is the outbox's.
 
 use crate::catalog::decisions::{self, ReviewedTake};
-use crate::catalog::projects::load_settings;
+use crate::catalog::projects::{self, load_settings};
 use crate::catalog::spend::credits;
+use crate::catalog::sql::{DbError, Sql, Tx};
 use crate::catalog::{log_event, requests, takes, Catalog, CatalogError};
 use crate::domain::{
     EventKind, Note, Origin, Presence, ProjectId, RenderMode, RenderRequest, RequestId,
     RequestState, ShotId, ShotState, TakeDecision, TakeId, TakeStatus,
 };
 use crate::render::body::{build_request, BodyError};
-use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -78,9 +78,12 @@ pub enum ReviewError {
     /// The catalog failed or refused (locked, damaged, unreadable settings…).
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    /// Any other SQLite failure.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+}
+
+impl From<DbError> for ReviewError {
+    fn from(e: DbError) -> ReviewError {
+        ReviewError::Catalog(CatalogError::from(e))
+    }
 }
 
 /// The user's choices when approving; `None` takes the project default.
@@ -107,17 +110,26 @@ pub struct Approval {
     pub already_approved: bool,
 }
 
-fn load_take(conn: &Connection, take_id: TakeId) -> Result<ReviewedTake, ReviewError> {
+fn load_take(conn: &dyn Sql, take_id: TakeId) -> Result<ReviewedTake, ReviewError> {
     decisions::reviewed_take(conn, take_id)?.ok_or(ReviewError::TakeNotFound(take_id))
 }
 
+/// The take, read after its project is locked for the transaction (see
+/// `projects::lock_project`): what a write decides on is what it commits over.
+fn lock_take(tx: &Tx<'_>, take_id: TakeId) -> Result<ReviewedTake, ReviewError> {
+    let project =
+        projects::project_of_take(tx, take_id)?.ok_or(ReviewError::TakeNotFound(take_id))?;
+    projects::lock_project(tx, project)?;
+    load_take(tx, take_id)
+}
+
 /// The current decisions on a take.
-pub fn decision(conn: &Connection, take_id: TakeId) -> Result<TakeDecision, ReviewError> {
+pub fn decision(conn: &dyn Sql, take_id: TakeId) -> Result<TakeDecision, ReviewError> {
     Ok(load_take(conn, take_id)?.decision)
 }
 
 /// The notes on a take, in frame order.
-pub fn notes(conn: &Connection, take_id: TakeId) -> Result<Vec<Note>, ReviewError> {
+pub fn notes(conn: &dyn Sql, take_id: TakeId) -> Result<Vec<Note>, ReviewError> {
     load_take(conn, take_id)?;
     Ok(decisions::notes(conn, take_id)?)
 }
@@ -125,7 +137,7 @@ pub fn notes(conn: &Connection, take_id: TakeId) -> Result<Vec<Note>, ReviewErro
 /// Sets `take`'s status and logs it; `request` is the render request the change is about
 /// (the one an approval created or kept), recorded as the event's request.
 fn write_status(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take: &ReviewedTake,
     status: TakeStatus,
     request: Option<RequestId>,
@@ -146,7 +158,7 @@ fn write_status(
 
 /// Logs `kind` for `take` (its project, shot and, when given, render request).
 fn log_take_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take: &ReviewedTake,
     kind: EventKind,
     request_id: Option<RequestId>,
@@ -165,7 +177,7 @@ fn log_take_event(
 }
 
 fn write_final(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take: &ReviewedTake,
     is_final: bool,
     detail: Value,
@@ -182,7 +194,7 @@ fn write_final(
 
 /// Makes `take` its shot's only final take, moving the mark from another take if needed.
 /// Returns false when it already was final.
-fn move_final_mark(tx: &Transaction<'_>, take: &ReviewedTake) -> Result<bool, ReviewError> {
+fn move_final_mark(tx: &Tx<'_>, take: &ReviewedTake) -> Result<bool, ReviewError> {
     if take.decision.is_final {
         return Ok(false);
     }
@@ -203,7 +215,7 @@ fn move_final_mark(tx: &Transaction<'_>, take: &ReviewedTake) -> Result<bool, Re
 /// Withdraws an approval's consequences: cancels its queued request, refuses if the request
 /// was sent, keeps a completed one as history; clears the final mark a Standard approval set.
 fn withdraw_approval(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take: &ReviewedTake,
     reason: &str,
 ) -> Result<Option<RequestId>, ReviewError> {
@@ -228,7 +240,7 @@ fn withdraw_approval(
 }
 
 fn cancel_queued(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     request_id: RequestId,
     reason: &str,
@@ -257,7 +269,7 @@ pub fn set_status(
         return Err(ReviewError::UseApprove(take_id));
     }
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if take.decision.status == status {
             return Ok(take.decision);
         }
@@ -287,7 +299,7 @@ pub fn approve(
     options: ApproveOptions,
 ) -> Result<Approval, ReviewError> {
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if take.presence == Presence::Missing {
             return Err(ReviewError::NotApprovable {
                 take_id,
@@ -370,7 +382,7 @@ pub fn approve(
 /// Records the render request for `take` and returns the live one (this insert's, or one
 /// that a concurrent writer recorded first) and whether this call created it.
 fn insert_request(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take: &ReviewedTake,
     options: &ApproveOptions,
 ) -> Result<(RequestId, bool), ReviewError> {
@@ -385,10 +397,7 @@ fn insert_request(
     )?)
 }
 
-fn budget_warning(
-    conn: &Connection,
-    request: &RenderRequest,
-) -> Result<Option<String>, ReviewError> {
+fn budget_warning(conn: &dyn Sql, request: &RenderRequest) -> Result<Option<String>, ReviewError> {
     let report = credits(conn, request.project_id)?;
     Ok(match report.budget {
         Some(budget) if report.over_budget => Some(format!(
@@ -409,7 +418,7 @@ fn budget_warning(
 /// as history. A Standard take loses its final mark. The take goes back to `selected`.
 pub fn unapprove(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, ReviewError> {
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if take.decision.status != TakeStatus::Approved {
             return Ok(take.decision);
         }
@@ -425,7 +434,7 @@ pub fn unapprove(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, Rev
 /// Marks a take as its shot's final take, moving the mark from any other take.
 pub fn mark_final(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, ReviewError> {
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         move_final_mark(tx, &take)?;
         Ok(load_take(tx, take_id)?.decision)
     })
@@ -434,7 +443,7 @@ pub fn mark_final(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, Re
 /// Removes a take's final mark (its status is unchanged).
 pub fn clear_final(cat: &mut Catalog, take_id: TakeId) -> Result<TakeDecision, ReviewError> {
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if take.decision.is_final {
             write_final(tx, &take, false, json!({}))?;
         }
@@ -452,7 +461,7 @@ pub fn set_trim(
     trim_out: Option<u64>,
 ) -> Result<TakeDecision, ReviewError> {
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if let (Some(i), Some(o)) = (trim_in, trim_out) {
             if i >= o {
                 return Err(ReviewError::InvalidTrim(format!(
@@ -507,7 +516,7 @@ pub fn add_note(
         return Err(ReviewError::InvalidNote("the note is empty".into()));
     }
     cat.write(|tx| {
-        let take = load_take(tx, take_id)?;
+        let take = lock_take(tx, take_id)?;
         if let Some(frames) = take.frames.filter(|f| frame >= *f) {
             return Err(ReviewError::InvalidNote(format!(
                 "frame {frame} is past the take's last frame ({})",
@@ -537,6 +546,9 @@ pub fn cancel_request(
     request_id: RequestId,
 ) -> Result<RenderRequest, ReviewError> {
     cat.write(|tx| {
+        if let Some(project) = projects::project_of_request(tx, request_id)? {
+            projects::lock_project(tx, project)?;
+        }
         let current = request(tx, request_id)?;
         match current.state {
             RequestState::Queued | RequestState::Exported => {
@@ -555,28 +567,25 @@ pub fn cancel_request(
 }
 
 /// One render request.
-pub fn request(conn: &Connection, request_id: RequestId) -> Result<RenderRequest, ReviewError> {
+pub fn request(conn: &dyn Sql, request_id: RequestId) -> Result<RenderRequest, ReviewError> {
     requests::request(conn, request_id)?.ok_or(ReviewError::RequestNotFound(request_id))
 }
 
 /// Every render request of a project, oldest first.
-pub fn requests(
-    conn: &Connection,
-    project_id: ProjectId,
-) -> Result<Vec<RenderRequest>, ReviewError> {
+pub fn requests(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<RenderRequest>, ReviewError> {
     Ok(requests::requests(conn, project_id)?)
 }
 
 /// A shot's state: `final` if a take is final; `rendered` if a request completed with its
 /// result take; `rendering` if a request was sent (or completed, result not landed yet) or
 /// its outcome is unknown; `approved` if a take is approved; else `exploring`.
-pub fn shot_state(conn: &Connection, shot_id: ShotId) -> Result<ShotState, ReviewError> {
+pub fn shot_state(conn: &dyn Sql, shot_id: ShotId) -> Result<ShotState, ReviewError> {
     decisions::shot_state(conn, shot_id)?.ok_or(ReviewError::ShotNotFound(shot_id))
 }
 
 /// The state of every shot of a project, in shot-list order.
 pub fn shot_states(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
 ) -> Result<Vec<(ShotId, ShotState)>, ReviewError> {
     Ok(decisions::shot_states(conn, project_id)?)

@@ -97,13 +97,7 @@ impl ApiError {
                 | ExportError::TooManyEdlEvents(_) => ErrorKind::Invalid,
             },
             ApiError::Outbox(e) => outbox_kind(e),
-            ApiError::Studio(e) => match e {
-                StudioError::BadUrl(_) => ErrorKind::Invalid,
-                StudioError::NewerSchema { .. } => ErrorKind::NewerLibrary,
-                StudioError::Forbidden(_) => ErrorKind::Forbidden,
-                StudioError::Connect { .. } | StudioError::LocalServer(_) => ErrorKind::Io,
-                StudioError::Server(_) => ErrorKind::Internal,
-            },
+            ApiError::Studio(e) => studio_kind(e),
             ApiError::MediaServer(_) => ErrorKind::Internal,
             ApiError::Invalid(_) => ErrorKind::Invalid,
             ApiError::NotFound(_) => ErrorKind::NotFound,
@@ -122,7 +116,19 @@ fn catalog_kind(e: &CatalogError) -> ErrorKind {
         }
         CatalogError::NotFound(_) => ErrorKind::NotFound,
         CatalogError::Invalid(_) => ErrorKind::Invalid,
-        CatalogError::Sqlite(_) => ErrorKind::Internal,
+        CatalogError::Studio(e) => studio_kind(e),
+        CatalogError::Db(_) => ErrorKind::Internal,
+    }
+}
+
+fn studio_kind(e: &StudioError) -> ErrorKind {
+    match e {
+        StudioError::BadUrl(_) => ErrorKind::Invalid,
+        StudioError::NewerSchema { .. } => ErrorKind::NewerLibrary,
+        StudioError::NotInitialized { .. } => ErrorKind::Invalid,
+        StudioError::Forbidden(_) => ErrorKind::Forbidden,
+        StudioError::Connect { .. } | StudioError::LocalServer(_) => ErrorKind::Io,
+        StudioError::Server(_) => ErrorKind::Internal,
     }
 }
 
@@ -140,7 +146,6 @@ fn review_kind(e: &ReviewError) -> ErrorKind {
         | ReviewError::Uncertain { .. }
         | ReviewError::NotCancellable { .. } => ErrorKind::Conflict,
         ReviewError::Catalog(inner) => catalog_kind(inner),
-        ReviewError::Sqlite(_) => ErrorKind::Internal,
     }
 }
 

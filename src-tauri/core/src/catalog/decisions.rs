@@ -1,12 +1,11 @@
 //! Review decisions as stored: `take_decisions` (status, final mark, trims, who and when),
 //! `take_notes`, and each shot's state as derived from decisions and render requests.
 
-use super::columns::{frame_col, parse_col};
+use super::sql::{params, DbError, Row, Sql, SqlExt, Tx};
 use super::{current_actor, now_text, CatalogError};
 use crate::domain::{
     Note, Origin, Presence, ProjectId, ShotId, ShotState, TakeDecision, TakeId, TakeStatus,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 /// A take as review sees it: its `takes` row joined with its decisions.
 #[derive(Debug, Clone)]
@@ -34,29 +33,29 @@ const REVIEWED_TAKE_SQL: &str =
             d.status, d.is_final, d.trim_in, d.trim_out, d.decided_at, d.decided_by
      FROM takes t LEFT JOIN take_decisions d ON d.take_id = t.id";
 
-fn reviewed_take_row(row: &Row<'_>) -> rusqlite::Result<ReviewedTake> {
+fn reviewed_take_row(row: &Row) -> Result<ReviewedTake, DbError> {
     let id = row.get(0)?;
     let shot_id = row.get(2)?;
     let status: Option<String> = row.get(7)?;
     let status = match status {
-        Some(_) => parse_col(row, 7)?,
+        Some(_) => row.parse(7)?,
         None => TakeStatus::Unreviewed,
     };
     Ok(ReviewedTake {
         id,
         project_id: row.get(1)?,
         shot_id,
-        origin: parse_col(row, 3)?,
-        presence: parse_col(row, 4)?,
+        origin: row.parse(3)?,
+        presence: row.parse(4)?,
         error: row.get(5)?,
-        frames: frame_col(row, 6)?,
+        frames: row.get::<Option<u64>>(6)?,
         decision: TakeDecision {
             take_id: id,
             shot_id,
             status,
-            is_final: row.get::<_, Option<bool>>(8)?.unwrap_or(false),
-            trim_in: frame_col(row, 9)?,
-            trim_out: frame_col(row, 10)?,
+            is_final: row.get::<Option<bool>>(8)?.unwrap_or(false),
+            trim_in: row.get::<Option<u64>>(9)?,
+            trim_out: row.get::<Option<u64>>(10)?,
             decided_at: row.get(11)?,
             decided_by: row.get(12)?,
         },
@@ -65,34 +64,34 @@ fn reviewed_take_row(row: &Row<'_>) -> rusqlite::Result<ReviewedTake> {
 
 /// One take with its decisions, `None` when the id is unknown.
 pub fn reviewed_take(
-    conn: &Connection,
+    conn: &dyn Sql,
     take_id: TakeId,
 ) -> Result<Option<ReviewedTake>, CatalogError> {
-    Ok(conn
-        .query_row(
-            &format!("{REVIEWED_TAKE_SQL} WHERE t.id = ?1"),
-            [take_id],
-            reviewed_take_row,
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        &format!("{REVIEWED_TAKE_SQL} WHERE t.id = ?1"),
+        params![take_id],
+        reviewed_take_row,
+    )?)
 }
 
 /// Other takes of `take`'s shot matching `condition` (a fixed SQL expression), by id.
 fn other_takes_of_shot(
-    conn: &Connection,
+    conn: &dyn Sql,
     take: &ReviewedTake,
     condition: &str,
 ) -> Result<Vec<ReviewedTake>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "{REVIEWED_TAKE_SQL} WHERE t.shot_id = ?1 AND t.id <> ?2 AND {condition} ORDER BY t.id"
-    ))?;
-    let rows = stmt.query_map(params![take.shot_id, take.id], reviewed_take_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(
+        &format!(
+            "{REVIEWED_TAKE_SQL} WHERE t.shot_id = ?1 AND t.id <> ?2 AND {condition} ORDER BY t.id"
+        ),
+        params![take.shot_id, take.id],
+        reviewed_take_row,
+    )?)
 }
 
 /// The other takes of `take`'s shot that carry the final mark.
 pub fn other_final_takes(
-    conn: &Connection,
+    conn: &dyn Sql,
     take: &ReviewedTake,
 ) -> Result<Vec<ReviewedTake>, CatalogError> {
     other_takes_of_shot(conn, take, "d.is_final = 1")
@@ -100,7 +99,7 @@ pub fn other_final_takes(
 
 /// The other approved takes of `take`'s shot that are drafts (not Standard renders).
 pub fn other_approved_drafts(
-    conn: &Connection,
+    conn: &dyn Sql,
     take: &ReviewedTake,
 ) -> Result<Vec<ReviewedTake>, CatalogError> {
     other_takes_of_shot(
@@ -111,7 +110,7 @@ pub fn other_approved_drafts(
 }
 
 /// Makes sure the take has a decisions row, then stamps who decided and when.
-fn stamp_decision(tx: &Transaction<'_>, take_id: TakeId) -> Result<(), CatalogError> {
+fn stamp_decision(tx: &Tx<'_>, take_id: TakeId) -> Result<(), CatalogError> {
     tx.execute(
         "INSERT INTO take_decisions (take_id, decided_at, decided_by) VALUES (?1, ?2, ?3)
          ON CONFLICT (take_id) DO UPDATE SET decided_at = excluded.decided_at,
@@ -122,11 +121,7 @@ fn stamp_decision(tx: &Transaction<'_>, take_id: TakeId) -> Result<(), CatalogEr
 }
 
 /// Records a take's status (stamped with who and when).
-pub fn set_status(
-    tx: &Transaction<'_>,
-    take_id: TakeId,
-    status: TakeStatus,
-) -> Result<(), CatalogError> {
+pub fn set_status(tx: &Tx<'_>, take_id: TakeId, status: TakeStatus) -> Result<(), CatalogError> {
     stamp_decision(tx, take_id)?;
     tx.execute(
         "UPDATE take_decisions SET status = ?2 WHERE take_id = ?1",
@@ -136,11 +131,7 @@ pub fn set_status(
 }
 
 /// Sets or clears a take's final mark (stamped with who and when).
-pub fn set_final(
-    tx: &Transaction<'_>,
-    take_id: TakeId,
-    is_final: bool,
-) -> Result<(), CatalogError> {
+pub fn set_final(tx: &Tx<'_>, take_id: TakeId, is_final: bool) -> Result<(), CatalogError> {
     stamp_decision(tx, take_id)?;
     tx.execute(
         "UPDATE take_decisions SET is_final = ?2 WHERE take_id = ?1",
@@ -156,7 +147,7 @@ fn frame_sql(frame: u64) -> Result<i64, CatalogError> {
 
 /// Records a take's trim points (stamped with who and when); `None` clears one.
 pub fn set_trim(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take_id: TakeId,
     trim_in: Option<u64>,
     trim_out: Option<u64>,
@@ -175,7 +166,7 @@ pub fn set_trim(
 
 /// Stores a note by the current user, now, and returns it.
 pub fn insert_note(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take_id: TakeId,
     frame: u64,
     text: &str,
@@ -198,22 +189,22 @@ pub fn insert_note(
 }
 
 /// The notes on a take, in frame order.
-pub fn notes(conn: &Connection, take_id: TakeId) -> Result<Vec<Note>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn notes(conn: &dyn Sql, take_id: TakeId) -> Result<Vec<Note>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT id, take_id, frame, text, author, created_at FROM take_notes
          WHERE take_id = ?1 ORDER BY frame, id",
-    )?;
-    let rows = stmt.query_map([take_id], |r| {
-        Ok(Note {
-            id: r.get(0)?,
-            take_id: r.get(1)?,
-            frame: frame_col(r, 2)?.unwrap_or(0),
-            text: r.get(3)?,
-            author: r.get(4)?,
-            created_at: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![take_id],
+        |r| {
+            Ok(Note {
+                id: r.get(0)?,
+                take_id: r.get(1)?,
+                frame: r.get::<Option<u64>>(2)?.unwrap_or(0),
+                text: r.get(3)?,
+                author: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        },
+    )?)
 }
 
 /// Per shot: whether it has a final take, a completed request with its result, a request
@@ -229,7 +220,7 @@ const SHOT_STATE_SQL: &str = "SELECT s.id,
                 WHERE t.shot_id = s.id AND d.status = 'approved')
     FROM shots s";
 
-fn shot_state_row(r: &Row<'_>) -> rusqlite::Result<(ShotId, ShotState)> {
+fn shot_state_row(r: &Row) -> Result<(ShotId, ShotState), DbError> {
     let state = if r.get(1)? {
         ShotState::Final
     } else if r.get(2)? {
@@ -245,25 +236,24 @@ fn shot_state_row(r: &Row<'_>) -> rusqlite::Result<(ShotId, ShotState)> {
 }
 
 /// A shot's state (see [`ShotState`]), `None` when the id is unknown.
-pub fn shot_state(conn: &Connection, shot_id: ShotId) -> Result<Option<ShotState>, CatalogError> {
+pub fn shot_state(conn: &dyn Sql, shot_id: ShotId) -> Result<Option<ShotState>, CatalogError> {
     Ok(conn
-        .query_row(
+        .query_opt(
             &format!("{SHOT_STATE_SQL} WHERE s.id = ?1"),
-            [shot_id],
+            params![shot_id],
             shot_state_row,
-        )
-        .optional()?
+        )?
         .map(|(_, state)| state))
 }
 
 /// The state of every shot of a project, in shot-list order.
 pub fn shot_states(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
 ) -> Result<Vec<(ShotId, ShotState)>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "{SHOT_STATE_SQL} WHERE s.project_id = ?1 ORDER BY s.position, s.id"
-    ))?;
-    let rows = stmt.query_map([project_id], shot_state_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(
+        &format!("{SHOT_STATE_SQL} WHERE s.project_id = ?1 ORDER BY s.position, s.id"),
+        params![project_id],
+        shot_state_row,
+    )?)
 }

@@ -1,17 +1,18 @@
-//! The catalog: one SQLite file holding projects, watched folders, shots, takes, decisions,
-//! render requests and the event log.
+//! The catalog: projects, watched folders, shots, takes, decisions, render requests and the
+//! event log, in one SQLite file (one editor) or on a studio's PostgreSQL server.
 //!
 //! Owns opening (pragmas, integrity check, migrations, refusing newer databases) and the
-//! write discipline: every transaction that may write starts with `BEGIN IMMEDIATE`
-//! (`Catalog::write`). Queries and mutations of each table group live in the submodules.
+//! write discipline: every transaction that may write goes through `Catalog::write`
+//! (`BEGIN IMMEDIATE` on SQLite). Queries and mutations of each table group live in the
+//! submodules, written once for both engines on the statement layer in `sql`.
 
-mod columns;
 pub mod decisions;
 pub mod pg;
 pub mod projects;
 pub mod requests;
 pub mod shots;
 pub mod spend;
+pub mod sql;
 pub mod takes;
 
 pub use projects::{Project, WatchedFolder};
@@ -19,7 +20,8 @@ pub use shots::ShotRow;
 pub use takes::{FileRow, TakeRecord, TakeRow};
 
 use crate::domain::{EventKind, ProjectId, RequestId, ShotId, TakeId};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use sql::{Conn, DbError, Sql, SqlExt, Tx};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -125,12 +127,51 @@ pub enum CatalogError {
     /// A request that the catalog refuses (bad argument, invariant would break).
     #[error("{0}")]
     Invalid(String),
-    /// Any other SQLite failure.
+    /// The studio server refused or failed.
+    #[error(transparent)]
+    Studio(#[from] pg::StudioError),
+    /// Any other database failure.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Db(DbError),
+}
+
+impl From<rusqlite::Error> for CatalogError {
+    fn from(e: rusqlite::Error) -> CatalogError {
+        CatalogError::Db(DbError::Sqlite(e))
+    }
+}
+
+/// A statement the studio server refused for a missing role is the person's to fix (ask
+/// an admin), said as such; any other failure stays a database error.
+impl From<DbError> for CatalogError {
+    fn from(e: DbError) -> CatalogError {
+        match e.forbidden() {
+            Some(message) => CatalogError::Studio(pg::StudioError::Forbidden(pg::refusal(message))),
+            None => CatalogError::Db(e),
+        }
+    }
 }
 
 impl CatalogError {
+    fn from_db(path: &Path, e: DbError) -> CatalogError {
+        match e {
+            DbError::Sqlite(e) => CatalogError::from_sqlite(path, e),
+            DbError::Postgres(ref pe) => match e.forbidden() {
+                Some(message) => {
+                    CatalogError::Studio(pg::StudioError::Forbidden(message.to_owned()))
+                }
+                None if pe.is_closed() || pe.as_db_error().is_none() => {
+                    CatalogError::Studio(pg::StudioError::Connect {
+                        library: path.display().to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+                None => CatalogError::Db(e),
+            },
+            other => CatalogError::Db(other),
+        }
+    }
+
     fn from_sqlite(path: &Path, e: rusqlite::Error) -> CatalogError {
         use rusqlite::ErrorCode as C;
         match e.sqlite_error_code() {
@@ -147,14 +188,15 @@ impl CatalogError {
                 path: path.to_owned(),
                 detail: e.to_string(),
             },
-            _ => CatalogError::Sqlite(e),
+            _ => CatalogError::Db(DbError::Sqlite(e)),
         }
     }
 }
 
-/// An open library. Owns one connection; the process that holds it is the writer.
+/// An open library. Owns one connection.
 pub struct Catalog {
-    conn: Connection,
+    conn: Conn,
+    /// The database file, or the studio URL without its password.
     path: PathBuf,
 }
 
@@ -214,8 +256,19 @@ impl Catalog {
             .map_err(sql)?;
         while_busy(|| migrate(&mut conn)).map_err(sql)?;
         Ok(Catalog {
-            conn,
+            conn: Conn::Sqlite(conn),
             path: path.to_owned(),
+        })
+    }
+
+    /// Opens the studio library at `url`, which `takeboard-cli db init` created. A schema
+    /// newer than this build's is refused, as on SQLite; this build never migrates a
+    /// studio library by itself (that is `db init`, run by an admin).
+    pub fn open_studio(url: &pg::StudioUrl) -> Result<Catalog, CatalogError> {
+        let conn = pg::open(url)?;
+        Ok(Catalog {
+            conn,
+            path: PathBuf::from(url.to_string()),
         })
     }
 
@@ -253,41 +306,48 @@ impl Catalog {
         Ok(main)
     }
 
-    /// The database file.
+    /// The database file, or the studio URL without its password.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Read access. Reads never upgrade to writes: anything that may write goes through
     /// [`Catalog::write`].
-    pub fn conn(&self) -> &Connection {
+    pub fn conn(&self) -> &Conn {
         &self.conn
     }
 
     /// Every `(table, column)` of the schema: what the studio schema must also have, so
     /// that one copy of each query serves both.
     pub fn columns(&self) -> Result<std::collections::BTreeSet<(String, String)>, CatalogError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        let rows = self.conn.query_map(
+            match self.conn.engine() {
+                sql::Engine::Sqlite => {
+                    "SELECT m.name, c.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+                }
+                sql::Engine::Postgres => {
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns
+                     WHERE table_schema = current_schema()"
+                }
+            },
+            sql::params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().collect())
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committing when it returns `Ok`.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    /// Runs `f` in one write transaction, committing when it returns `Ok`: `BEGIN IMMEDIATE`
+    /// on SQLite, so the reads `f` makes before writing see what no one else can change
+    /// until it commits.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<CatalogError>,
     {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(CatalogError::from_sqlite(&path, e)))?;
+        let failed = |e| E::from(CatalogError::from_db(&self.path, e));
+        let tx = self.conn.begin().map_err(failed)?;
         let value = f(&tx)?;
-        tx.commit()
-            .map_err(|e| E::from(CatalogError::from_sqlite(&path, e)))?;
+        tx.commit().map_err(failed)?;
         Ok(value)
     }
 }
@@ -349,7 +409,7 @@ pub fn current_actor() -> String {
 
 /// Appends one row to the event log. `detail` is any JSON value.
 pub fn log_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     kind: EventKind,
     take_id: Option<TakeId>,
@@ -360,7 +420,7 @@ pub fn log_event(
     tx.execute(
         "INSERT INTO events (project_id, at, actor, kind, take_id, shot_id, request_id, detail_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![
+        sql::params![
             project_id,
             now_text(),
             current_actor(),

@@ -1,9 +1,9 @@
 //! Projects and their watched folders.
 
+use super::sql::{params, DbError, Row, Sql, SqlExt, Tx};
 use super::{log_event, now_text, CatalogError};
-use crate::domain::{EventKind, ProjectId};
+use crate::domain::{EventKind, ProjectId, RequestId, TakeId};
 use crate::settings::ProjectSettings;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::{Path, PathBuf};
 
 /// A project: a named set of watched folders, settings and an ordered shot list.
@@ -28,7 +28,7 @@ pub struct WatchedFolder {
     pub path: PathBuf,
 }
 
-fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+fn project_from_row(r: &Row) -> Result<Project, DbError> {
     Ok(Project {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -36,37 +36,71 @@ fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
     })
 }
 
+/// Locks `project` for the rest of the transaction `tx`: on a studio server every writer
+/// takes the project's row lock before it reads what it will decide on, so two editors'
+/// transactions on one project run one after the other (what `BEGIN IMMEDIATE` already
+/// does for a whole SQLite file). Through `lock_project()`, which needs no UPDATE right.
+pub fn lock_project(tx: &Tx<'_>, project: ProjectId) -> Result<(), CatalogError> {
+    if tx.engine() == super::sql::Engine::Postgres {
+        tx.query_row("SELECT lock_project(?1)", params![project], |r| {
+            r.get::<Option<i64>>(0)
+        })?
+        .ok_or_else(|| CatalogError::NotFound(format!("no project with id {project}")))?;
+    }
+    Ok(())
+}
+
+/// The project of the take `take_id` (a take never moves to another project).
+pub fn project_of_take(conn: &dyn Sql, take_id: TakeId) -> Result<Option<ProjectId>, CatalogError> {
+    Ok(conn.query_opt(
+        "SELECT project_id FROM takes WHERE id = ?1",
+        params![take_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// The project of the render request `request_id` (it never moves either).
+pub fn project_of_request(
+    conn: &dyn Sql,
+    request_id: RequestId,
+) -> Result<Option<ProjectId>, CatalogError> {
+    Ok(conn.query_opt(
+        "SELECT project_id FROM render_requests WHERE id = ?1",
+        params![request_id],
+        |r| r.get(0),
+    )?)
+}
+
 /// The project called `name`, if any.
-pub fn project_by_name(conn: &Connection, name: &str) -> Result<Option<Project>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name, settings_json FROM projects WHERE name = ?1",
-            [name],
-            project_from_row,
-        )
-        .optional()?)
+pub fn project_by_name(conn: &dyn Sql, name: &str) -> Result<Option<Project>, CatalogError> {
+    Ok(conn.query_opt(
+        "SELECT id, name, settings_json FROM projects WHERE name = ?1",
+        params![name],
+        project_from_row,
+    )?)
 }
 
 /// The project with this id.
-pub fn project(conn: &Connection, id: ProjectId) -> Result<Project, CatalogError> {
-    conn.query_row(
+pub fn project(conn: &dyn Sql, id: ProjectId) -> Result<Project, CatalogError> {
+    conn.query_opt(
         "SELECT id, name, settings_json FROM projects WHERE id = ?1",
-        [id],
+        params![id],
         project_from_row,
-    )
-    .optional()?
+    )?
     .ok_or_else(|| CatalogError::NotFound(format!("no project with id {id}")))
 }
 
 /// Every project, oldest first.
-pub fn projects(conn: &Connection) -> Result<Vec<Project>, CatalogError> {
-    let mut stmt = conn.prepare("SELECT id, name, settings_json FROM projects ORDER BY id")?;
-    let rows = stmt.query_map([], project_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn projects(conn: &dyn Sql) -> Result<Vec<Project>, CatalogError> {
+    Ok(conn.query_map(
+        "SELECT id, name, settings_json FROM projects ORDER BY id",
+        params![],
+        project_from_row,
+    )?)
 }
 
 /// The project called `name`, created (with default settings) when it does not exist.
-pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, CatalogError> {
+pub fn ensure_project(tx: &Tx<'_>, name: &str) -> Result<Project, CatalogError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(CatalogError::Invalid("a project needs a name".into()));
@@ -92,27 +126,24 @@ pub fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<Project, Catal
 }
 
 /// The watched folders of a project.
-pub fn folders(
-    conn: &Connection,
-    project_id: ProjectId,
-) -> Result<Vec<WatchedFolder>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn folders(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<WatchedFolder>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(WatchedFolder {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            path: PathBuf::from(r.get::<_, String>(2)?),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![project_id],
+        |r| {
+            Ok(WatchedFolder {
+                id: r.get(0)?,
+                project_id: r.get(1)?,
+                path: PathBuf::from(r.get::<String>(2)?),
+            })
+        },
+    )?)
 }
 
 /// The project's watched folder that `file` would be written into, if any (compared
 /// canonically: the file may not exist yet, its folder must).
 pub fn watched_folder_holding(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     file: &Path,
 ) -> Result<Option<PathBuf>, CatalogError> {
@@ -130,7 +161,7 @@ pub fn watched_folder_holding(
 /// Refuses a folder that holds the library database itself: the database must never live
 /// in a watched folder.
 pub fn add_folder(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     path: &Path,
     library: &Path,
@@ -166,16 +197,15 @@ pub fn add_folder(
 
 /// Reads a project's settings; fields absent from the stored JSON take their defaults.
 pub fn load_settings(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
 ) -> Result<ProjectSettings, CatalogError> {
     let json: String = conn
-        .query_row(
+        .query_opt(
             "SELECT settings_json FROM projects WHERE id = ?1",
-            [project_id],
+            params![project_id],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| CatalogError::NotFound(format!("project {project_id} not found")))?;
     serde_json::from_str(&json).map_err(|e| {
         CatalogError::Invalid(format!(
@@ -186,7 +216,7 @@ pub fn load_settings(
 
 /// Validates and stores a project's settings, logging the change in the event log.
 pub fn save_settings(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     settings: &ProjectSettings,
 ) -> Result<(), CatalogError> {
@@ -197,7 +227,7 @@ pub fn save_settings(
         .map_err(|e| CatalogError::Invalid(format!("settings cannot be stored: {e}")))?;
     let changed = tx.execute(
         "UPDATE projects SET settings_json = ?2 WHERE id = ?1",
-        rusqlite::params![project_id, json.to_string()],
+        params![project_id, json.to_string()],
     )?;
     if changed == 0 {
         return Err(CatalogError::NotFound(format!(

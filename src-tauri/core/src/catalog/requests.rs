@@ -3,13 +3,12 @@
 //! The outbox's own transitions (claim, accept, finish, resolve) and linking a landed
 //! render to its request (which ingest does when it sees the file) are also here.
 
-use super::columns::{json_col, parse_col};
+use super::sql::{params, DbError, Row, Sql, SqlExt, Tx};
 use super::{log_event, now_text, CatalogError};
 use crate::domain::{
     Candidate, EventKind, ProjectId, RenderMode, RenderRequest, RequestDraft, RequestId,
     RequestState, Sender, ShotId, TakeId,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::{json, Value};
 
 const REQUEST_SQL: &str = "SELECT r.id, r.project_id, r.shot_id, s.code, r.source_take_id,
@@ -22,10 +21,11 @@ const REQUEST_SQL: &str = "SELECT r.id, r.project_id, r.shot_id, s.code, r.sourc
     JOIN shots s ON s.id = r.shot_id
     JOIN takes t ON t.id = r.source_take_id";
 
-fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
-    let mode: RenderMode = parse_col(r, 6)?;
+fn request_row(r: &Row) -> Result<RenderRequest, DbError> {
+    let mode: RenderMode = r.parse(6)?;
     let source_generation_id: Option<String> = r.get(5)?;
-    let missing = json_col(r, 15)?
+    let missing = r
+        .json(15)?
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
     Ok(RenderRequest {
@@ -38,18 +38,18 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
             endpoint: mode.endpoint(source_generation_id.as_deref()),
             mode,
             model: r.get(7)?,
-            resolution: parse_col(r, 8)?,
+            resolution: r.parse(8)?,
             duration_s: r.get(9)?,
             aspect_ratio: r.get(10)?,
             prompt: r.get(11)?,
-            keyframes: json_col(r, 12)?,
-            concepts: json_col(r, 13)?,
-            body: json_col(r, 14)?.unwrap_or(Value::Null),
+            keyframes: r.json(12)?,
+            concepts: r.json(13)?,
+            body: r.json(14)?.unwrap_or(Value::Null),
             missing,
             credits_estimate: r.get(16)?,
         },
         source_generation_id,
-        state: parse_col(r, 17)?,
+        state: r.parse(17)?,
         provider_generation_id: r.get(18)?,
         result_take_id: r.get(19)?,
         failure_reason: r.get(20)?,
@@ -60,16 +60,14 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
         finished_at: r.get(25)?,
         updated_at: r.get(26)?,
         // Written by the outbox from Luma's list; unreadable text is no candidates.
-        candidates: json_col(r, 27)
+        candidates: r
+            .json(27)
             .ok()
             .flatten()
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default(),
         exported_at: r.get(28)?,
-        sender: match (
-            r.get::<_, Option<i64>>(29)?,
-            r.get::<_, Option<String>>(30)?,
-        ) {
+        sender: match (r.get::<Option<i64>>(29)?, r.get::<Option<String>>(30)?) {
             (Some(pid), Some(host)) => Some(Sender { pid, host }),
             _ => None,
         },
@@ -78,52 +76,42 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<RenderRequest> {
 
 /// One render request, `None` when the id is unknown.
 pub fn request(
-    conn: &Connection,
+    conn: &dyn Sql,
     request_id: RequestId,
 ) -> Result<Option<RenderRequest>, CatalogError> {
-    Ok(conn
-        .query_row(
-            &format!("{REQUEST_SQL} WHERE r.id = ?1"),
-            [request_id],
-            request_row,
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        &format!("{REQUEST_SQL} WHERE r.id = ?1"),
+        params![request_id],
+        request_row,
+    )?)
 }
 
 /// Every render request of a project, oldest first.
-pub fn requests(
-    conn: &Connection,
-    project_id: ProjectId,
-) -> Result<Vec<RenderRequest>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "{REQUEST_SQL} WHERE r.project_id = ?1 ORDER BY r.id"
-    ))?;
-    let rows = stmt.query_map([project_id], request_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn requests(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<RenderRequest>, CatalogError> {
+    Ok(conn.query_map(
+        &format!("{REQUEST_SQL} WHERE r.project_id = ?1 ORDER BY r.id"),
+        params![project_id],
+        request_row,
+    )?)
 }
 
 /// The take's live request (any state but failed or cancelled; at most one, by the unique
 /// index `one_live_request_per_take`) and its state.
 pub fn live_request(
-    conn: &Connection,
+    conn: &dyn Sql,
     take_id: TakeId,
 ) -> Result<Option<(RequestId, RequestState)>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, state FROM render_requests
+    Ok(conn.query_opt(
+        "SELECT id, state FROM render_requests
              WHERE source_take_id = ?1 AND state NOT IN ('failed', 'cancelled')",
-            [take_id],
-            |r| Ok((r.get(0)?, parse_col(r, 1)?)),
-        )
-        .optional()?)
+        params![take_id],
+        |r| Ok((r.get(0)?, r.parse(1)?)),
+    )?)
 }
 
 /// Cancels a request that is still `queued` or `exported` (anything else is left as it
 /// is) and returns its take and shot.
-pub fn cancel_queued(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-) -> Result<(TakeId, ShotId), CatalogError> {
+pub fn cancel_queued(tx: &Tx<'_>, request_id: RequestId) -> Result<(TakeId, ShotId), CatalogError> {
     tx.execute(
         "UPDATE render_requests SET state = 'cancelled', finished_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state IN ('queued', 'exported')",
@@ -131,7 +119,7 @@ pub fn cancel_queued(
     )?;
     Ok(tx.query_row(
         "SELECT source_take_id, shot_id FROM render_requests WHERE id = ?1",
-        [request_id],
+        params![request_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
 }
@@ -140,7 +128,7 @@ pub fn cancel_queued(
 /// the take already has a live request (a concurrent writer's), and returns the live one
 /// and whether this call created it.
 pub fn insert_request(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     (project_id, shot_id, take_id): (ProjectId, ShotId, TakeId),
     draft: &RequestDraft,
 ) -> Result<(RequestId, bool), CatalogError> {
@@ -175,7 +163,7 @@ pub fn insert_request(
     let (request_id, live_key): (RequestId, String) = tx.query_row(
         "SELECT id, idempotency_key FROM render_requests
          WHERE source_take_id = ?1 AND state NOT IN ('failed', 'cancelled')",
-        [take_id],
+        params![take_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     Ok((request_id, live_key == key))
@@ -187,29 +175,27 @@ pub fn insert_request(
 /// request, or `None` when no request of the take's project has that generation.
 /// Calling it again for the same take changes nothing.
 pub fn link_result(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     take_id: TakeId,
     generation_id: &str,
 ) -> Result<Option<RequestId>, CatalogError> {
-    let found = tx
-        .query_row(
-            "SELECT r.id, r.project_id, r.shot_id, r.state, r.result_take_id
+    let found = tx.query_opt(
+        "SELECT r.id, r.project_id, r.shot_id, r.state, r.result_take_id
              FROM render_requests r JOIN takes t ON t.project_id = r.project_id
              WHERE t.id = ?1 AND r.provider_generation_id = ?2
                AND r.state IN ('submitted', 'completed', 'unknown')
              ORDER BY r.id DESC LIMIT 1",
-            params![take_id, generation_id],
-            |r| {
-                Ok((
-                    r.get::<_, RequestId>(0)?,
-                    r.get::<_, ProjectId>(1)?,
-                    r.get::<_, ShotId>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<TakeId>>(4)?,
-                ))
-            },
-        )
-        .optional()?;
+        params![take_id, generation_id],
+        |r| {
+            Ok((
+                r.get::<RequestId>(0)?,
+                r.get::<ProjectId>(1)?,
+                r.get::<ShotId>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<TakeId>>(4)?,
+            ))
+        },
+    )?;
     let Some((request_id, project_id, shot_id, state, result_take_id)) = found else {
         return Ok(None);
     };
@@ -261,28 +247,28 @@ pub struct Queued {
 }
 
 /// The queued requests of a project, oldest first.
-pub fn queued(conn: &Connection, project_id: ProjectId) -> Result<Vec<Queued>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn queued(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<Queued>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT r.id, r.project_id, r.body_json, t.generation_id
          FROM render_requests r JOIN takes t ON t.id = r.source_take_id
          WHERE r.state = 'queued' AND r.project_id = ?1 ORDER BY r.created_at, r.id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(Queued {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            body_json: r.get(2)?,
-            source_generation_id: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![project_id],
+        |r| {
+            Ok(Queued {
+                id: r.get(0)?,
+                project_id: r.get(1)?,
+                body_json: r.get(2)?,
+                source_generation_id: r.get(3)?,
+            })
+        },
+    )?)
 }
 
 /// How many requests of the whole library are `submitted` right now.
-pub fn submitted_count(conn: &Connection) -> Result<usize, CatalogError> {
+pub fn submitted_count(conn: &dyn Sql) -> Result<usize, CatalogError> {
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM render_requests WHERE state = 'submitted'",
-        [],
+        params![],
         |r| r.get(0),
     )?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -301,11 +287,7 @@ pub struct Owner<'a> {
 
 /// `queued → submitted`, `attempts + 1`, owned by `owner`. False when the row is no longer
 /// queued (another sender or a cancel got there first).
-pub fn claim(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-    owner: Owner<'_>,
-) -> Result<bool, CatalogError> {
+pub fn claim(tx: &Tx<'_>, request_id: RequestId, owner: Owner<'_>) -> Result<bool, CatalogError> {
     let changed = tx.execute(
         "UPDATE render_requests
          SET state = 'submitted', attempts = attempts + 1, submitted_at = ?2,
@@ -320,16 +302,14 @@ pub fn claim(
 /// A request's project and state as stored (the text, which a newer build may have
 /// written), `None` when the id is unknown.
 pub fn project_and_state(
-    conn: &Connection,
+    conn: &dyn Sql,
     request_id: RequestId,
 ) -> Result<Option<(ProjectId, String)>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT project_id, state FROM render_requests WHERE id = ?1",
-            [request_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        "SELECT project_id, state FROM render_requests WHERE id = ?1",
+        params![request_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 /// Where an accepted generation id was stored.
@@ -344,22 +324,24 @@ pub enum Accepted {
 
 /// Stores the generation id Luma returned for `request_id` (see [`Accepted`]).
 pub fn store_accepted(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     generation_id: &str,
 ) -> Result<Accepted, CatalogError> {
     let now = now_text();
-    let revived = tx.execute(
-        "UPDATE render_requests
+    let revived = tx.attempt(|| {
+        tx.execute(
+            "UPDATE render_requests
          SET provider_generation_id = ?2, state = 'submitted', failure_reason = NULL,
              finished_at = NULL, owner_token = NULL, owner_pid = NULL, owner_host = NULL,
              updated_at = ?3
          WHERE id = ?1",
-        params![request_id, generation_id, now],
-    );
+            params![request_id, generation_id, now],
+        )
+    });
     match revived {
         Ok(_) => Ok(Accepted::Following),
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+        Err(e) if e.is_unique_violation() => {
             tx.execute(
                 "UPDATE render_requests
                  SET provider_generation_id = ?2, failure_reason = ?3, updated_at = ?4
@@ -380,7 +362,7 @@ pub fn store_accepted(
 /// `submitted → state` (failed or unknown) with a reason, for `token`'s claim only.
 /// False when the row is no longer that claim.
 pub fn finish_claim(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     token: &str,
     state: RequestState,
@@ -400,7 +382,7 @@ pub fn finish_claim(
 
 /// `from → failed` with a reason. False when the row is no longer in `from`.
 pub fn fail(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     from: RequestState,
     reason: &str,
@@ -416,7 +398,7 @@ pub fn fail(
 /// `submitted → queued` for `token`'s claim, keeping the reason on the row. False when the
 /// row is no longer that claim.
 pub fn release_claim(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     token: &str,
     reason: &str,
@@ -449,30 +431,30 @@ pub struct InFlight {
 }
 
 /// The `submitted` requests of a project that have a generation id, oldest send first.
-pub fn in_flight(conn: &Connection, project_id: ProjectId) -> Result<Vec<InFlight>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn in_flight(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<InFlight>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT r.id, r.project_id, s.code, r.mode, r.model, r.provider_generation_id
          FROM render_requests r JOIN shots s ON s.id = r.shot_id
          WHERE r.state = 'submitted' AND r.provider_generation_id IS NOT NULL
            AND r.project_id = ?1
          ORDER BY r.submitted_at, r.id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(InFlight {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            shot_code: r.get(2)?,
-            mode: r.get(3)?,
-            model: r.get(4)?,
-            generation_id: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![project_id],
+        |r| {
+            Ok(InFlight {
+                id: r.get(0)?,
+                project_id: r.get(1)?,
+                shot_code: r.get(2)?,
+                mode: r.get(3)?,
+                model: r.get(4)?,
+                generation_id: r.get(5)?,
+            })
+        },
+    )?)
 }
 
 /// `submitted → completed` once the result is downloaded. False when the ingest already
 /// linked the file (and completed the request).
-pub fn complete(tx: &Transaction<'_>, request_id: RequestId) -> Result<bool, CatalogError> {
+pub fn complete(tx: &Tx<'_>, request_id: RequestId) -> Result<bool, CatalogError> {
     let changed = tx.execute(
         "UPDATE render_requests SET state = 'completed', finished_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state = 'submitted'",
@@ -497,27 +479,27 @@ pub struct Unanswered {
 }
 
 /// Every `submitted` request that has no generation id yet, by id.
-pub fn unanswered(conn: &Connection) -> Result<Vec<Unanswered>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn unanswered(conn: &dyn Sql) -> Result<Vec<Unanswered>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT id, project_id, owner_token, owner_host, owner_pid FROM render_requests
          WHERE state = 'submitted' AND provider_generation_id IS NULL ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Unanswered {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            token: r.get(2)?,
-            host: r.get(3)?,
-            pid: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![],
+        |r| {
+            Ok(Unanswered {
+                id: r.get(0)?,
+                project_id: r.get(1)?,
+                token: r.get(2)?,
+                host: r.get(3)?,
+                pid: r.get(4)?,
+            })
+        },
+    )?)
 }
 
 /// `submitted → unknown` with a reason, for a send still without a generation id. False
 /// when the row changed meanwhile.
 pub fn mark_unknown(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     reason: &str,
 ) -> Result<bool, CatalogError> {
@@ -546,29 +528,29 @@ pub struct Uncertain {
 
 /// The `unknown` requests of a project (or only `only`), by id.
 pub fn uncertain(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     only: Option<RequestId>,
 ) -> Result<Vec<Uncertain>, CatalogError> {
-    let mut stmt = conn.prepare(
+    Ok(conn.query_map(
         "SELECT id, project_id, body_json, submitted_at FROM render_requests
          WHERE state = 'unknown' AND project_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![project_id, only], |r| {
-        let body: String = r.get(2)?;
-        Ok(Uncertain {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            body: serde_json::from_str(&body).unwrap_or(Value::Null),
-            submitted_at: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![project_id, only],
+        |r| {
+            let body: String = r.get(2)?;
+            Ok(Uncertain {
+                id: r.get(0)?,
+                project_id: r.get(1)?,
+                body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                submitted_at: r.get(3)?,
+            })
+        },
+    )?)
 }
 
 /// Stores the candidates found at Luma on an `unknown` request.
 pub fn store_candidates(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request_id: RequestId,
     found: &[Candidate],
 ) -> Result<(), CatalogError> {
@@ -582,37 +564,31 @@ pub fn store_candidates(
 
 /// The bodies (as stored) of every request other than `except` that still waits for an
 /// answer: unknown, queued, exported, or sent without a generation id yet.
-pub fn waiting_bodies(conn: &Connection, except: RequestId) -> Result<Vec<String>, CatalogError> {
-    let mut stmt = conn.prepare(
+pub fn waiting_bodies(conn: &dyn Sql, except: RequestId) -> Result<Vec<String>, CatalogError> {
+    Ok(conn.query_map(
         "SELECT body_json FROM render_requests
          WHERE id <> ?1 AND (state IN ('unknown', 'queued', 'exported')
                              OR (state = 'submitted' AND provider_generation_id IS NULL))",
-    )?;
-    let rows = stmt.query_map([except], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![except],
+        |r| r.get(0),
+    )?)
 }
 
 /// The request other than `except` that holds `generation_id`, if any.
 pub fn holder_of(
-    conn: &Connection,
+    conn: &dyn Sql,
     generation_id: &str,
     except: RequestId,
 ) -> Result<Option<RequestId>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM render_requests WHERE provider_generation_id = ?1 AND id <> ?2",
-            params![generation_id, except],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        "SELECT id FROM render_requests WHERE provider_generation_id = ?1 AND id <> ?2",
+        params![generation_id, except],
+        |r| r.get(0),
+    )?)
 }
 
 /// `→ submitted` with `generation_id`: polled and downloaded from now on.
-pub fn link(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-    generation_id: &str,
-) -> Result<(), CatalogError> {
+pub fn link(tx: &Tx<'_>, request_id: RequestId, generation_id: &str) -> Result<(), CatalogError> {
     tx.execute(
         "UPDATE render_requests
          SET state = 'submitted', provider_generation_id = ?2, failure_reason = NULL,
@@ -624,7 +600,7 @@ pub fn link(
 }
 
 /// `→ queued` again, by the user's say (a resend).
-pub fn requeue(tx: &Transaction<'_>, request_id: RequestId) -> Result<(), CatalogError> {
+pub fn requeue(tx: &Tx<'_>, request_id: RequestId) -> Result<(), CatalogError> {
     tx.execute(
         "UPDATE render_requests
          SET state = 'queued', failure_reason = NULL, candidates_json = NULL, updated_at = ?2
@@ -635,11 +611,7 @@ pub fn requeue(tx: &Transaction<'_>, request_id: RequestId) -> Result<(), Catalo
 }
 
 /// `→ cancelled` with a reason, by the user's say.
-pub fn cancel(
-    tx: &Transaction<'_>,
-    request_id: RequestId,
-    reason: &str,
-) -> Result<(), CatalogError> {
+pub fn cancel(tx: &Tx<'_>, request_id: RequestId, reason: &str) -> Result<(), CatalogError> {
     tx.execute(
         "UPDATE render_requests
          SET state = 'cancelled', failure_reason = ?2, finished_at = ?3, updated_at = ?3
@@ -651,19 +623,19 @@ pub fn cancel(
 
 /// The queued requests of a project with their stored bodies, by id.
 pub fn queued_bodies(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
 ) -> Result<Vec<(RequestId, String)>, CatalogError> {
-    let mut stmt = conn.prepare(
+    Ok(conn.query_map(
         "SELECT id, body_json FROM render_requests
          WHERE project_id = ?1 AND state = 'queued' ORDER BY id",
-    )?;
-    let rows = stmt.query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![project_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 /// `queued → exported`, stamped now.
-pub fn mark_exported(tx: &Transaction<'_>, request_id: RequestId) -> Result<(), CatalogError> {
+pub fn mark_exported(tx: &Tx<'_>, request_id: RequestId) -> Result<(), CatalogError> {
     tx.execute(
         "UPDATE render_requests SET state = 'exported', exported_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state = 'queued'",

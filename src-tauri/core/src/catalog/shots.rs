@@ -6,9 +6,9 @@
 //! (prompt-grouped) shot gets a code, and an automatic shot the user never named gives it
 //! up when such a file arrives later.
 
+use super::sql::{params, DbError, Row, Sql, SqlExt, Tx};
 use super::{log_event, now_text, Catalog, CatalogError};
 use crate::domain::{EventKind, ProjectId, ShotId};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The code of the shot that collects takes no rule could place.
 pub const UNSORTED_CODE: &str = "UNSORTED";
@@ -35,7 +35,7 @@ pub struct ShotRow {
 
 const COLUMNS: &str = "id, project_id, code, name, position, prompt_key, named_by_user";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
+fn from_row(r: &Row) -> Result<ShotRow, DbError> {
     Ok(ShotRow {
         id: r.get(0)?,
         project_id: r.get(1)?,
@@ -48,42 +48,39 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShotRow> {
 }
 
 /// The project's shots in shot-list order.
-pub fn shots(conn: &Connection, project_id: ProjectId) -> Result<Vec<ShotRow>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM shots WHERE project_id = ?1 ORDER BY position, id"
-    ))?;
-    let rows = stmt.query_map([project_id], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn shots(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<ShotRow>, CatalogError> {
+    Ok(conn.query_map(
+        &format!("SELECT {COLUMNS} FROM shots WHERE project_id = ?1 ORDER BY position, id"),
+        params![project_id],
+        from_row,
+    )?)
 }
 
 /// One shot by id.
-pub fn shot(conn: &Connection, id: ShotId) -> Result<ShotRow, CatalogError> {
-    conn.query_row(
+pub fn shot(conn: &dyn Sql, id: ShotId) -> Result<ShotRow, CatalogError> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM shots WHERE id = ?1"),
-        [id],
+        params![id],
         from_row,
-    )
-    .optional()?
+    )?
     .ok_or_else(|| CatalogError::NotFound(format!("no shot with id {id}")))
 }
 
 /// One shot by code (codes compare case-insensitively; they are stored upper case).
 pub fn shot_by_code(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     code: &str,
 ) -> Result<Option<ShotRow>, CatalogError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM shots WHERE project_id = ?1 AND code = ?2"),
-            params![project_id, code.trim().to_uppercase()],
-            from_row,
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM shots WHERE project_id = ?1 AND code = ?2"),
+        params![project_id, code.trim().to_uppercase()],
+        from_row,
+    )?)
 }
 
 fn insert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     code: &str,
     name: &str,
@@ -91,7 +88,7 @@ fn insert(
 ) -> Result<ShotRow, CatalogError> {
     let position: i64 = tx.query_row(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM shots WHERE project_id = ?1",
-        [project_id],
+        params![project_id],
         |r| r.get(0),
     )?;
     let id: ShotId = tx.query_row(
@@ -124,7 +121,7 @@ fn stored_code(code: &str) -> Result<String, CatalogError> {
 /// The shot with this code, created at the end of the list when missing. This is the
 /// user's choice (moving a take by hand): whatever shot holds the code is the one.
 pub fn ensure_shot_by_code(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     code: &str,
 ) -> Result<ShotRow, CatalogError> {
@@ -147,35 +144,38 @@ pub enum FileCodeShot {
 
 /// Records `codes`, read from file names, as the user's: no automatic shot gets one later.
 pub fn reserve_codes<'a>(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     codes: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), CatalogError> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO reserved_shot_codes (project_id, code) VALUES (?1, ?2)",
-    )?;
     for code in codes {
-        stmt.execute(params![project_id, stored_code(code)?])?;
+        tx.execute(
+            "INSERT INTO reserved_shot_codes (project_id, code) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+            params![project_id, stored_code(code)?],
+        )?;
     }
     Ok(())
 }
 
 /// The codes reserved in a project.
 pub fn reserved_codes(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
 ) -> Result<std::collections::BTreeSet<String>, CatalogError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT code FROM reserved_shot_codes WHERE project_id = ?1")?;
-    let rows = stmt.query_map([project_id], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let codes = conn.query_map(
+        "SELECT code FROM reserved_shot_codes WHERE project_id = ?1",
+        params![project_id],
+        |r| r.get::<String>(0),
+    )?;
+    Ok(codes.into_iter().collect())
 }
 
 /// The shot for a take whose file name says `code`. The file's code wins over an
 /// automatic one: an automatic shot the user never renamed that holds it moves to a free
 /// code (logged as `shot-recoded`) and a shot for the file's code is created.
 pub fn shot_for_file_code(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     code: &str,
 ) -> Result<FileCodeShot, CatalogError> {
@@ -214,20 +214,20 @@ pub fn shot_for_file_code(
 /// The shot grouping takes with this normalized prompt, created (named after the prompt,
 /// with the next free `SHnnn` code) when missing.
 pub fn ensure_shot_for_prompt(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     prompt_key: &str,
     name: &str,
 ) -> Result<ShotRow, CatalogError> {
     let found = tx
-        .query_row(
+        .query_opt(
             &format!(
                 "SELECT {COLUMNS} FROM shots WHERE project_id = ?1 AND prompt_key = ?2 ORDER BY id LIMIT 1"
             ),
             params![project_id, prompt_key],
             from_row,
         )
-        .optional()?;
+        ?;
     if let Some(s) = found {
         return Ok(s);
     }
@@ -236,7 +236,7 @@ pub fn ensure_shot_for_prompt(
 }
 
 /// The project's `UNSORTED` shot, created when missing.
-pub fn unsorted_shot(tx: &Transaction<'_>, project_id: ProjectId) -> Result<ShotRow, CatalogError> {
+pub fn unsorted_shot(tx: &Tx<'_>, project_id: ProjectId) -> Result<ShotRow, CatalogError> {
     match shot_by_code(tx, project_id, UNSORTED_CODE)? {
         Some(s) => Ok(s),
         None => insert(tx, project_id, UNSORTED_CODE, "Unsorted", None),
@@ -245,14 +245,15 @@ pub fn unsorted_shot(tx: &Transaction<'_>, project_id: ProjectId) -> Result<Shot
 
 /// The next `SHnnn` code in steps of ten after the highest `SH` number that a shot holds
 /// or a file name reserved.
-fn next_free_code(conn: &Connection, project_id: ProjectId) -> Result<String, CatalogError> {
-    let mut stmt = conn.prepare(
-        "SELECT code FROM shots WHERE project_id = ?1
-         UNION SELECT code FROM reserved_shot_codes WHERE project_id = ?1",
-    )?;
-    let highest = stmt
-        .query_map([project_id], |r| r.get::<_, String>(0))?
-        .filter_map(Result::ok)
+fn next_free_code(conn: &dyn Sql, project_id: ProjectId) -> Result<String, CatalogError> {
+    let highest = conn
+        .query_map(
+            "SELECT code FROM shots WHERE project_id = ?1
+             UNION SELECT code FROM reserved_shot_codes WHERE project_id = ?1",
+            params![project_id],
+            |r| r.get::<String>(0),
+        )?
+        .into_iter()
         .filter_map(|c| {
             let digits: String = c
                 .strip_prefix("SH")?

@@ -5,14 +5,13 @@
 //! content reappears. Ingest writes here through [`TakeRecord`]; the user's moves go
 //! through [`Catalog::move_take`] and stick.
 
-use super::columns::parse_col;
 use super::shots::{ensure_shot_by_code, shot};
+use super::sql::{params, DbError, Named, Row, Sql, SqlExt, ToValue, Tx, Value};
 use super::{log_event, now_text, Catalog, CatalogError};
 use crate::domain::{
     EventKind, FileFacts, GenerationFacts, MediaInfo, Presence, ProjectId, Rate, ShotId, TakeFacts,
     TakeId, TakeStatus,
 };
-use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction};
 use std::path::PathBuf;
 
 /// Everything the catalog knows about one take, with its current decisions.
@@ -84,13 +83,13 @@ const TAKE_SELECT: &str =
         COALESCE(d.status, 'unreviewed'), COALESCE(d.is_final, 0), d.trim_in, d.trim_out
      FROM takes t JOIN shots s ON s.id = t.shot_id LEFT JOIN take_decisions d ON d.take_id = t.id";
 
-fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
+fn take_from_row(r: &Row) -> Result<TakeRow, DbError> {
     let frames: Option<i64> = r.get(8)?;
-    let fps = match (r.get::<_, Option<u32>>(9)?, r.get::<_, Option<u32>>(10)?) {
+    let fps = match (r.get::<Option<u32>>(9)?, r.get::<Option<u32>>(10)?) {
         (Some(n), Some(d)) => Rate::new(n, d),
         _ => None,
     };
-    let media = match (r.get::<_, Option<f64>>(7)?, frames, fps) {
+    let media = match (r.get::<Option<f64>>(7)?, frames, fps) {
         (Some(duration_s), Some(frames), Some(fps)) => Some(MediaInfo {
             duration_s,
             frames: frames as u64,
@@ -109,55 +108,56 @@ fn take_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakeRow> {
         shot_code: r.get(3)?,
         file: FileFacts {
             content_hash: r.get(4)?,
-            path: PathBuf::from(r.get::<_, String>(5)?),
-            size: r.get::<_, i64>(6)? as u64,
+            path: PathBuf::from(r.get::<String>(5)?),
+            size: r.get::<i64>(6)? as u64,
             media,
             sidecar_error: r.get(21)?,
             error: r.get(22)?,
         },
         generation: GenerationFacts {
-            origin: parse_col(r, 15)?,
+            origin: r.parse(15)?,
             generation_id: r.get(16)?,
             prompt: r.get(17)?,
             aspect_ratio: r.get(18)?,
             resolution: r.get(19)?,
             request_json: r.get(20)?,
         },
-        presence: parse_col(r, 23)?,
-        status: parse_col(r, 24)?,
+        presence: r.parse(23)?,
+        status: r.parse(24)?,
         is_final: r.get(25)?,
-        trim_in: r.get::<_, Option<i64>>(26)?.map(|v| v as u64),
-        trim_out: r.get::<_, Option<i64>>(27)?.map(|v| v as u64),
+        trim_in: r.get::<Option<i64>>(26)?.map(|v| v as u64),
+        trim_out: r.get::<Option<i64>>(27)?.map(|v| v as u64),
     })
 }
 
 /// One take.
-pub fn take(conn: &Connection, id: TakeId) -> Result<TakeRow, CatalogError> {
-    conn.query_row(
+pub fn take(conn: &dyn Sql, id: TakeId) -> Result<TakeRow, CatalogError> {
+    conn.query_opt(
         &format!("{TAKE_SELECT} WHERE t.id = ?1"),
-        [id],
+        params![id],
         take_from_row,
-    )
-    .optional()?
+    )?
     .ok_or_else(|| CatalogError::NotFound(format!("no take with id {id}")))
 }
 
 /// The project's takes in shot-list order (then oldest first), optionally of one shot.
 pub fn takes(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     shot_id: Option<ShotId>,
 ) -> Result<Vec<TakeRow>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "{TAKE_SELECT} WHERE t.project_id = ?1 AND (?2 IS NULL OR t.shot_id = ?2)
+    Ok(conn.query_map(
+        &format!(
+            "{TAKE_SELECT} WHERE t.project_id = ?1 AND (?2 IS NULL OR t.shot_id = ?2)
          ORDER BY s.position, t.id"
-    ))?;
-    let rows = stmt.query_map(params![project_id, shot_id], take_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        ),
+        params![project_id, shot_id],
+        take_from_row,
+    )?)
 }
 
 /// What render-request building needs to know about a take, `None` when the id is unknown.
-pub fn take_facts(conn: &Connection, take_id: TakeId) -> Result<Option<TakeFacts>, CatalogError> {
+pub fn take_facts(conn: &dyn Sql, take_id: TakeId) -> Result<Option<TakeFacts>, CatalogError> {
     let row = match take(conn, take_id) {
         Ok(row) => row,
         Err(CatalogError::NotFound(_)) => return Ok(None),
@@ -189,28 +189,26 @@ pub fn take_facts(conn: &Connection, take_id: TakeId) -> Result<Option<TakeFacts
 
 /// The take holding this content in the project, if any.
 pub fn take_id_by_hash(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     hash: &str,
 ) -> Result<Option<TakeId>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM takes WHERE project_id = ?1 AND content_hash = ?2",
-            params![project_id, hash],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        "SELECT id FROM takes WHERE project_id = ?1 AND content_hash = ?2",
+        params![project_id, hash],
+        |r| r.get(0),
+    )?)
 }
 
-fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
+fn file_from_row(r: &Row) -> Result<FileRow, DbError> {
     Ok(FileRow {
         id: r.get(0)?,
         folder_id: r.get(1)?,
         take_id: r.get(2)?,
-        path: PathBuf::from(r.get::<_, String>(3)?),
-        size: r.get::<_, i64>(4)? as u64,
+        path: PathBuf::from(r.get::<String>(3)?),
+        size: r.get::<i64>(4)? as u64,
         mtime_ns: r.get(5)?,
-        inode: r.get::<_, i64>(6)? as u64,
+        inode: r.get::<i64>(6)? as u64,
         take_hashed: r.get(7)?,
     })
 }
@@ -221,56 +219,55 @@ const FILE_SELECT: &str =
      FROM files f JOIN takes t ON t.id = f.take_id";
 
 /// The file row at this path.
-pub fn file_by_path(conn: &Connection, path: &str) -> Result<Option<FileRow>, CatalogError> {
-    Ok(conn
-        .query_row(
-            &format!("{FILE_SELECT} WHERE f.path = ?1"),
-            [path],
-            file_from_row,
-        )
-        .optional()?)
+pub fn file_by_path(conn: &dyn Sql, path: &str) -> Result<Option<FileRow>, CatalogError> {
+    Ok(conn.query_opt(
+        &format!("{FILE_SELECT} WHERE f.path = ?1"),
+        params![path],
+        file_from_row,
+    )?)
 }
 
 /// Every file row of a watched folder.
-pub fn files_in_folder(conn: &Connection, folder_id: i64) -> Result<Vec<FileRow>, CatalogError> {
-    let mut stmt = conn.prepare(&format!("{FILE_SELECT} WHERE f.folder_id = ?1"))?;
-    let rows = stmt.query_map([folder_id], file_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn files_in_folder(conn: &dyn Sql, folder_id: i64) -> Result<Vec<FileRow>, CatalogError> {
+    Ok(conn.query_map(
+        &format!("{FILE_SELECT} WHERE f.folder_id = ?1"),
+        params![folder_id],
+        file_from_row,
+    )?)
 }
 
 /// A file row of the project with this stamp whose path is gone: the same file renamed.
 pub fn file_by_stamp(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     size: u64,
     mtime_ns: i64,
     inode: u64,
 ) -> Result<Vec<FileRow>, CatalogError> {
-    let mut stmt = conn.prepare(&format!(
-        "{FILE_SELECT} WHERE f.inode = ?1 AND f.inode != 0 AND f.size = ?2 AND f.mtime_ns = ?3
+    Ok(conn.query_map(
+        &format!(
+            "{FILE_SELECT} WHERE f.inode = ?1 AND f.inode != 0 AND f.size = ?2 AND f.mtime_ns = ?3
            AND f.folder_id IN (SELECT id FROM watched_folders WHERE project_id = ?4)"
-    ))?;
-    let rows = stmt.query_map(
+        ),
         params![inode as i64, size as i64, mtime_ns, project_id],
         file_from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 /// Inserts a new take in `shot_id` with an `unreviewed` decision; returns its id.
 pub fn insert_take(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     project_id: ProjectId,
     shot_id: ShotId,
     rec: &TakeRecord,
 ) -> Result<TakeId, CatalogError> {
     let now = now_text();
     let mut values = record_values(rec)?;
-    values.push((":project_id", Box::new(project_id)));
-    values.push((":shot_id", Box::new(shot_id)));
-    values.push((":content_hash", Box::new(rec.file.content_hash.clone())));
-    values.push((":now", Box::new(now.clone())));
-    let id: TakeId = tx.query_row(
+    values.push((":project_id", project_id.to_value()));
+    values.push((":shot_id", shot_id.to_value()));
+    values.push((":content_hash", rec.file.content_hash.to_value()));
+    values.push((":now", now.to_value()));
+    let insert = Named::new(
         "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
             duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
             origin, generation_id, prompt, aspect_ratio, resolution, request_json,
@@ -280,9 +277,9 @@ pub fn insert_take(
             :origin, :generation_id, :prompt, :aspect_ratio, :resolution, :request_json,
             :sidecar_error, :error, 'present', :now, :now)
          RETURNING id",
-        &*by_name(&values),
-        |r| r.get(0),
+        values,
     )?;
+    let id: TakeId = tx.query_row(insert.sql(), &insert.params(), |r| r.get(0))?;
     tx.execute(
         "INSERT INTO take_decisions (take_id, status, decided_at, decided_by)
          VALUES (?1, 'unreviewed', ?2, 'takeboard')",
@@ -293,15 +290,11 @@ pub fn insert_take(
 
 /// Refreshes what ingest knows about an existing take (path, size, sidecar facts, errors)
 /// and marks it present. Never touches its shot or decisions.
-pub fn refresh_take(
-    tx: &Transaction<'_>,
-    take_id: TakeId,
-    rec: &TakeRecord,
-) -> Result<(), CatalogError> {
+pub fn refresh_take(tx: &Tx<'_>, take_id: TakeId, rec: &TakeRecord) -> Result<(), CatalogError> {
     let mut values = record_values(rec)?;
-    values.push((":take_id", Box::new(take_id)));
-    values.push((":now", Box::new(now_text())));
-    tx.execute(
+    values.push((":take_id", take_id.to_value()));
+    values.push((":now", now_text().to_value()));
+    let update = Named::new(
         "UPDATE takes SET path = :path, size = :size, mtime_ns = :mtime_ns,
             duration_s = COALESCE(:duration_s, duration_s), frames = COALESCE(:frames, frames),
             fps_num = COALESCE(:fps_num, fps_num), fps_den = COALESCE(:fps_den, fps_den),
@@ -316,72 +309,66 @@ pub fn refresh_take(
             sidecar_error = :sidecar_error, error = :error,
             presence = 'present', updated_at = :now
          WHERE id = :take_id",
-        &*by_name(&values),
+        values,
     )?;
+    tx.execute(update.sql(), &update.params())?;
     Ok(())
 }
 
 /// A value bound to a named SQL parameter.
-type Named = (&'static str, Box<dyn ToSql>);
+type NamedValue = (&'static str, Value);
 
 /// What ingest writes for a take's file and generation, by parameter name: the one list
 /// `insert_take` and `refresh_take` both bind.
-fn record_values(rec: &TakeRecord) -> Result<Vec<Named>, CatalogError> {
+fn record_values(rec: &TakeRecord) -> Result<Vec<NamedValue>, CatalogError> {
     let m = rec.file.media.as_ref();
     let g = &rec.generation;
     Ok(vec![
-        (":path", Box::new(path_text(&rec.file.path)?.to_owned())),
-        (":size", Box::new(rec.file.size as i64)),
-        (":mtime_ns", Box::new(rec.mtime_ns)),
-        (":duration_s", Box::new(m.map(|m| m.duration_s))),
-        (":frames", Box::new(m.map(|m| m.frames as i64))),
-        (":fps_num", Box::new(m.map(|m| m.fps.num))),
-        (":fps_den", Box::new(m.map(|m| m.fps.den))),
-        (":width", Box::new(m.map(|m| m.width))),
-        (":height", Box::new(m.map(|m| m.height))),
-        (":codec", Box::new(m.map(|m| m.codec.clone()))),
-        (":has_audio", Box::new(m.map(|m| m.has_audio))),
-        (":origin", Box::new(g.origin.as_str())),
-        (":generation_id", Box::new(g.generation_id.clone())),
-        (":prompt", Box::new(g.prompt.clone())),
-        (":aspect_ratio", Box::new(g.aspect_ratio.clone())),
-        (":resolution", Box::new(g.resolution.clone())),
-        (":request_json", Box::new(g.request_json.clone())),
-        (":sidecar_error", Box::new(rec.file.sidecar_error.clone())),
-        (":error", Box::new(rec.file.error.clone())),
+        (":path", path_text(&rec.file.path)?.to_value()),
+        (":size", rec.file.size.to_value()),
+        (":mtime_ns", rec.mtime_ns.to_value()),
+        (":duration_s", m.map(|m| m.duration_s).to_value()),
+        (":frames", m.map(|m| m.frames as i64).to_value()),
+        (":fps_num", m.map(|m| m.fps.num).to_value()),
+        (":fps_den", m.map(|m| m.fps.den).to_value()),
+        (":width", m.map(|m| m.width).to_value()),
+        (":height", m.map(|m| m.height).to_value()),
+        (":codec", m.map(|m| m.codec.clone()).to_value()),
+        (":has_audio", m.map(|m| m.has_audio).to_value()),
+        (":origin", g.origin.as_str().to_value()),
+        (":generation_id", g.generation_id.to_value()),
+        (":prompt", g.prompt.to_value()),
+        (":aspect_ratio", g.aspect_ratio.to_value()),
+        (":resolution", g.resolution.to_value()),
+        (":request_json", g.request_json.to_value()),
+        (":sidecar_error", rec.file.sidecar_error.to_value()),
+        (":error", rec.file.error.to_value()),
     ])
 }
 
-/// The named values as rusqlite binds them.
-fn by_name(values: &[Named]) -> Vec<(&str, &dyn ToSql)> {
-    values.iter().map(|(n, v)| (*n, v.as_ref())).collect()
-}
-
 /// Forgets the file row of a path that was renamed away (its take keeps its other rows).
-pub fn forget_renamed_file(tx: &Transaction<'_>, file_id: i64) -> Result<(), CatalogError> {
-    tx.execute("DELETE FROM files WHERE id = ?1", [file_id])?;
+pub fn forget_renamed_file(tx: &Tx<'_>, file_id: i64) -> Result<(), CatalogError> {
+    tx.execute("DELETE FROM files WHERE id = ?1", params![file_id])?;
     Ok(())
 }
 
 /// The take of `project_id` recorded at `path` without content (its file was unreadable).
 pub fn unhashed_take_at(
-    conn: &Connection,
+    conn: &dyn Sql,
     project_id: ProjectId,
     path: &str,
 ) -> Result<Option<TakeId>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
-            params![project_id, path],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(conn.query_opt(
+        "SELECT id FROM takes WHERE project_id = ?1 AND path = ?2 AND content_hash IS NULL",
+        params![project_id, path],
+        |r| r.get(0),
+    )?)
 }
 
 /// Records that `path` (in `folder_id`) holds take `take_id`, replacing any earlier row
 /// for that path.
 pub fn put_file(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     folder_id: i64,
     take_id: TakeId,
     rec: &TakeRecord,
@@ -407,15 +394,13 @@ pub fn put_file(
 
 /// Forgets the file row at `path`. When it was the take's last file, the take becomes
 /// `missing` (returns `true`); otherwise the take's path moves to one of its other files.
-pub fn remove_file(tx: &Transaction<'_>, file: &FileRow) -> Result<bool, CatalogError> {
-    tx.execute("DELETE FROM files WHERE id = ?1", [file.id])?;
-    let other: Option<String> = tx
-        .query_row(
-            "SELECT path FROM files WHERE take_id = ?1 ORDER BY id LIMIT 1",
-            [file.take_id],
-            |r| r.get(0),
-        )
-        .optional()?;
+pub fn remove_file(tx: &Tx<'_>, file: &FileRow) -> Result<bool, CatalogError> {
+    tx.execute("DELETE FROM files WHERE id = ?1", params![file.id])?;
+    let other: Option<String> = tx.query_opt(
+        "SELECT path FROM files WHERE take_id = ?1 ORDER BY id LIMIT 1",
+        params![file.take_id],
+        |r| r.get(0),
+    )?;
     match other {
         Some(p) => {
             tx.execute(
@@ -437,16 +422,14 @@ pub fn remove_file(tx: &Transaction<'_>, file: &FileRow) -> Result<bool, Catalog
 /// The file a present take is served from (its first file) and that file's stamp as
 /// indexed, for the media server to check it serves exactly those bytes.
 pub fn present_file(
-    conn: &Connection,
+    conn: &dyn Sql,
     take_id: TakeId,
 ) -> Result<Option<(PathBuf, crate::hash::FileStamp)>, CatalogError> {
-    let file = conn
-        .query_row(
-            &format!("{FILE_SELECT} WHERE f.take_id = ?1 ORDER BY f.id LIMIT 1"),
-            [take_id],
-            file_from_row,
-        )
-        .optional()?;
+    let file = conn.query_opt(
+        &format!("{FILE_SELECT} WHERE f.take_id = ?1 ORDER BY f.id LIMIT 1"),
+        params![take_id],
+        file_from_row,
+    )?;
     Ok(file.map(|f| {
         let stamp = crate::hash::FileStamp {
             size: f.size,
@@ -460,19 +443,22 @@ pub fn present_file(
 /// Deletes a take (and its decisions) unless something refers to it: a note, or a render
 /// request it is the source or the result of. Returns whether it was deleted. Nothing the
 /// user wrote is ever cascaded away, and a request never loses its take.
-pub fn drop_unused_take(tx: &Transaction<'_>, take_id: TakeId) -> Result<bool, CatalogError> {
+pub fn drop_unused_take(tx: &Tx<'_>, take_id: TakeId) -> Result<bool, CatalogError> {
     let referenced: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM take_notes WHERE take_id = ?1)
              OR EXISTS (SELECT 1 FROM render_requests
                         WHERE source_take_id = ?1 OR result_take_id = ?1)",
-        [take_id],
+        params![take_id],
         |r| r.get(0),
     )?;
     if referenced {
         return Ok(false);
     }
-    tx.execute("DELETE FROM take_decisions WHERE take_id = ?1", [take_id])?;
-    tx.execute("DELETE FROM takes WHERE id = ?1", [take_id])?;
+    tx.execute(
+        "DELETE FROM take_decisions WHERE take_id = ?1",
+        params![take_id],
+    )?;
+    tx.execute("DELETE FROM takes WHERE id = ?1", params![take_id])?;
     Ok(true)
 }
 

@@ -3,17 +3,17 @@
 
 use super::{ClipEntry, ShotEntry, Timeline};
 use crate::catalog::projects::load_settings;
+use crate::catalog::sql::Sql;
 use crate::catalog::{projects, shots, takes, TakeRow};
 use crate::domain::{Origin, ProjectId, ShotId, TakeStatus};
 use crate::pricing::whole_seconds;
 use crate::review::{self, ReviewError};
-use rusqlite::Connection;
 use std::collections::HashMap;
 
 /// The project's shot list as an export [`Timeline`]: each shot's final take, else its
 /// approved take as a placeholder, else nothing. A take whose container could not be read
 /// has no frame count or rate to cut with, so it counts as nothing.
-pub fn project_timeline(conn: &Connection, project_id: ProjectId) -> Result<Timeline, ReviewError> {
+pub fn project_timeline(conn: &dyn Sql, project_id: ProjectId) -> Result<Timeline, ReviewError> {
     let project = projects::project(conn, project_id)?;
     let settings = load_settings(conn, project_id)?;
     let states: HashMap<ShotId, _> = review::shot_states(conn, project_id)?.into_iter().collect();
@@ -46,7 +46,7 @@ pub fn project_timeline(conn: &Connection, project_id: ProjectId) -> Result<Time
 }
 
 fn clip_entry(
-    conn: &Connection,
+    conn: &dyn Sql,
     t: &TakeRow,
     pricing: &crate::pricing::PricingTable,
 ) -> Result<Option<ClipEntry>, ReviewError> {

@@ -682,7 +682,7 @@ fn record_batch(
 
 /// Writes one examined file (inside the caller's transaction).
 fn record(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::catalog::sql::Tx<'_>,
     folder: &WatchedFolder,
     ex: &Examined,
 ) -> Result<Vec<IngestEvent>, CatalogError> {
@@ -796,7 +796,7 @@ fn record(
 /// A code held by a prompt group the user renamed is never merged into: the take goes to
 /// `UNSORTED` for the user to place, and that shot is returned to say why.
 fn choose_shot(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::catalog::sql::Tx<'_>,
     project_id: ProjectId,
     identity: &Identity,
 ) -> Result<(ShotId, Option<crate::catalog::ShotRow>), CatalogError> {

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 use takeboard_core::catalog::shots;
+use takeboard_core::catalog::sql::{params, Sql, SqlExt};
 use takeboard_core::domain::{Origin, Presence, TakeId, TakeStatus};
 use takeboard_core::ingest::{self, IngestEvent};
 
@@ -598,16 +599,16 @@ fn assert_harbor_and_fly_fishing_are_two_shots(lib: &TestLibrary) {
 
 fn recode_events(lib: &TestLibrary) -> Vec<serde_json::Value> {
     let cat = lib.cat.lock().unwrap();
-    let mut stmt = cat
-        .conn()
-        .prepare("SELECT detail_json FROM events WHERE kind = 'shot.recoded' ORDER BY id")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+    cat.conn()
+        .query_map(
+            "SELECT detail_json FROM events WHERE kind = 'shot.recoded' ORDER BY id",
+            params![],
+            |r| r.json(0),
+        )
         .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
+        .into_iter()
+        .map(|d| d.expect("a detail"))
+        .collect()
 }
 
 #[test]
@@ -753,7 +754,7 @@ fn a_renamed_prompt_group_keeps_its_code_and_a_file_with_that_code_is_not_merged
         .conn()
         .query_row(
             "SELECT detail_json FROM events WHERE kind = 'take.added' AND detail_json LIKE '%code_held_by%'",
-            [],
+            params![],
             |r| r.get(0),
         )
         .expect("the take's event says why it is unsorted");
@@ -794,7 +795,7 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
         cat.conn()
             .execute(
                 "UPDATE render_requests SET result_take_id = ?1 WHERE id = ?2",
-                rusqlite::params![result.id, request],
+                params![result.id, request],
             )
             .unwrap();
         request
@@ -831,7 +832,7 @@ fn a_changed_file_whose_take_is_a_render_result_is_indexed_anew_and_the_scan_goe
         .conn()
         .query_row(
             "SELECT result_take_id FROM render_requests WHERE id = ?1",
-            [request],
+            params![request],
             |r| r.get(0),
         )
         .unwrap();
@@ -855,11 +856,11 @@ fn a_note_on_a_damaged_take_survives_when_its_file_is_replaced() {
     let cat = lib.cat.lock().unwrap();
     let notes: Vec<String> = cat
         .conn()
-        .prepare("SELECT text FROM take_notes WHERE take_id = ?1")
-        .unwrap()
-        .query_map([damaged.id], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+        .query_map(
+            "SELECT text FROM take_notes WHERE take_id = ?1",
+            params![damaged.id],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(notes, ["ask Luma for this one again"]);
 }
@@ -893,7 +894,7 @@ fn a_symlink_put_over_a_known_file_marks_its_take_missing_with_the_reason() {
         .conn()
         .query_row(
             "SELECT json_extract(detail_json, '$.why') FROM events WHERE kind = 'take.missing' AND take_id = ?1",
-            [take.id],
+            params![take.id],
             |r| r.get(0),
         )
         .unwrap();

@@ -2,13 +2,13 @@
 //! failure matrix, the rate limits, crash recovery, and a render linked to its shot.
 
 use crate::support::luma_standin::{asset_bytes, Fault, LumaStandIn, Route};
-use rusqlite::params;
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use takeboard_core::catalog::requests::link_result;
+use takeboard_core::catalog::sql::{params, Sql, SqlExt};
 use takeboard_core::catalog::{Catalog, SharedCatalog};
 use takeboard_core::domain::{ProjectId, RequestId, RequestState, ShotId, TakeId};
 use takeboard_core::render::luma::{CreateEndpoint, LumaClient, LumaError, Timeouts};
@@ -73,24 +73,33 @@ impl Fixture {
         let cat = Catalog::open(&db).unwrap();
         let now = "2026-05-01T10:00:00Z";
         let conn = cat.conn();
-        conn.execute(
-            "INSERT INTO projects (name, created_at) VALUES ('Spot', ?1)",
-            [now],
-        )
-        .unwrap();
-        let project = conn.last_insert_rowid();
+        let project: i64 = conn
+            .query_row(
+                "INSERT INTO projects (name, created_at) VALUES ('Spot', ?1) RETURNING id",
+                params![now],
+                |r| r.get(0),
+            )
+            .unwrap();
         conn.execute(
             "INSERT INTO watched_folders (project_id, path, added_at) VALUES (?1, ?2, ?3)",
             params![project, watched.to_str().unwrap(), now],
         )
         .unwrap();
-        let shot_sql = "INSERT INTO shots (project_id, code, name, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-        conn.execute(shot_sql, params![project, "SH010", "Fox at dawn", 1, now])
+        let shot_sql = "INSERT INTO shots (project_id, code, name, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id";
+        let shot: i64 = conn
+            .query_row(
+                shot_sql,
+                params![project, "SH010", "Fox at dawn", 1, now],
+                |r| r.get(0),
+            )
             .unwrap();
-        let shot = conn.last_insert_rowid();
-        conn.execute(shot_sql, params![project, "UNSORTED", "Unsorted", 2, now])
+        let unsorted: i64 = conn
+            .query_row(
+                shot_sql,
+                params![project, "UNSORTED", "Unsorted", 2, now],
+                |r| r.get(0),
+            )
             .unwrap();
-        let unsorted = conn.last_insert_rowid();
         Fixture {
             _dir: dir,
             db,
@@ -109,14 +118,15 @@ impl Fixture {
         let n = self.takes.get();
         self.cat
             .conn()
-            .execute(
+            .query_row(
                 "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns, origin,
                                     generation_id, first_seen_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 1000, 0, 'flash', ?5, '2026-05-01T10:00:00Z', '2026-05-01T10:00:00Z')",
+                 VALUES (?1, ?2, ?3, ?4, 1000, 0, 'flash', ?5, '2026-05-01T10:00:00Z', '2026-05-01T10:00:00Z')
+                 RETURNING id",
                 params![self.project, shot, format!("blake3:{n:064x}"), format!("/x/take{n}.mp4"), generation_id],
+                |r| r.get(0),
             )
-            .unwrap();
-        TakeId(self.cat.conn().last_insert_rowid())
+            .unwrap()
     }
 
     /// Queues a render request of a fresh Flash take in SH010 with `body`; returns its id.
@@ -128,17 +138,18 @@ impl Fixture {
         let take = self.take(self.shot, &format!("flash-gen-{}", self.takes.get() + 1));
         self.cat
             .conn()
-            .execute(
+            .query_row(
                 "INSERT INTO render_requests (project_id, shot_id, source_take_id, mode, model, resolution,
                      duration_s, body_json, credits_estimate, idempotency_key, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'ray-2', '720p', 5, ?5, 160, ?6, ?7, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, 'ray-2', '720p', 5, ?5, 160, ?6, ?7, ?7)
+                 RETURNING id",
                 params![
                     self.project, self.shot, take, mode, body_json,
                     format!("key-{take}"), format!("2026-05-01T10:{:02}:00Z", take.0 % 60)
                 ],
+                |r| r.get(0),
             )
-            .unwrap();
-        RequestId(self.cat.conn().last_insert_rowid())
+            .unwrap()
     }
 
     fn request(&self, id: RequestId) -> Row {
@@ -148,7 +159,7 @@ impl Fixture {
                 "SELECT state, attempts, provider_generation_id, failure_reason, result_take_id,
                         submitted_at, finished_at
                  FROM render_requests WHERE id = ?1",
-                [id],
+                params![id],
                 |r| {
                     Ok(Row {
                         state: r.get(0)?,
@@ -166,13 +177,14 @@ impl Fixture {
 
     /// The kinds of the events logged for a request, in order.
     fn events(&self, request: RequestId) -> Vec<String> {
-        let mut stmt = self
-            .cat
+        self.cat
             .conn()
-            .prepare("SELECT kind FROM events WHERE request_id = ?1 ORDER BY id")
-            .unwrap();
-        let kinds = stmt.query_map([request], |r| r.get(0)).unwrap();
-        kinds.collect::<Result<_, _>>().unwrap()
+            .query_map(
+                "SELECT kind FROM events WHERE request_id = ?1 ORDER BY id",
+                params![request],
+                |r| r.get(0),
+            )
+            .unwrap()
     }
 }
 
@@ -326,7 +338,7 @@ fn an_approved_request_is_submitted_polled_downloaded_and_linked_to_its_shot() {
         .conn()
         .query_row(
             "SELECT shot_id FROM takes WHERE id = ?1",
-            [result_take],
+            params![result_take],
             |r| r.get(0),
         )
         .unwrap();
@@ -365,7 +377,7 @@ fn a_take_the_user_placed_by_hand_is_linked_but_not_moved() {
         .conn()
         .execute(
             "UPDATE takes SET shot_set_by_user = 1 WHERE id = ?1",
-            [take],
+            params![take],
         )
         .unwrap();
 
@@ -382,9 +394,11 @@ fn a_take_the_user_placed_by_hand_is_linked_but_not_moved() {
     let shot: ShotId = fx
         .cat
         .conn()
-        .query_row("SELECT shot_id FROM takes WHERE id = ?1", [take], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT shot_id FROM takes WHERE id = ?1",
+            params![take],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(shot, fx.unsorted, "what the user did by hand wins");
 }
@@ -402,7 +416,7 @@ fn submitted_is_committed_before_luma_sees_the_create() {
             let state: (String, i64) = other
                 .query_row(
                     "SELECT state, attempts FROM render_requests WHERE id = ?1",
-                    [request],
+                    rusqlite::params![request.0],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .unwrap();
@@ -781,7 +795,7 @@ fn an_unknown_request_can_be_cancelled_and_only_unknown_or_exported_ones_can_be_
         .execute(
             "UPDATE render_requests SET state = 'submitted', provider_generation_id = 'taken-gen'
              WHERE id = ?1",
-            [queued],
+            params![queued],
         )
         .unwrap();
     let err =
@@ -895,7 +909,7 @@ fn a_request_left_submitted_by_a_crash_is_recovered_as_unknown() {
         .conn()
         .execute(
             "UPDATE render_requests SET state = 'submitted', attempts = 1 WHERE id = ?1",
-            [interrupted],
+            params![interrupted],
         )
         .unwrap();
     fx.cat
@@ -903,7 +917,7 @@ fn a_request_left_submitted_by_a_crash_is_recovered_as_unknown() {
         .execute(
             "UPDATE render_requests SET state = 'submitted', attempts = 1,
                     provider_generation_id = 'accepted-gen' WHERE id = ?1",
-            [accepted],
+            params![accepted],
         )
         .unwrap();
 
@@ -950,7 +964,7 @@ fn modify_and_upscale_requests_go_to_their_endpoints() {
         .query_row(
             "SELECT t.generation_id FROM render_requests r JOIN takes t ON t.id = r.source_take_id
              WHERE r.id = ?1",
-            [upscaled],
+            params![upscaled],
             |r| r.get(0),
         )
         .unwrap();
@@ -975,7 +989,7 @@ fn a_request_that_cannot_be_built_fails_without_being_sent() {
         .execute(
             "UPDATE takes SET generation_id = NULL
              WHERE id = (SELECT source_take_id FROM render_requests WHERE id = ?1)",
-            [upscale_without_source],
+            params![upscale_without_source],
         )
         .unwrap();
     let fine = fx.queue("regenerate", &regenerate_body());
@@ -1088,11 +1102,11 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
     let folder_path: String = fx
         .cat
         .conn()
-        .query_row("SELECT path FROM watched_folders", [], |r| r.get(0))
+        .query_row("SELECT path FROM watched_folders", params![], |r| r.get(0))
         .unwrap();
     fx.cat
         .conn()
-        .execute("DELETE FROM watched_folders", [])
+        .execute("DELETE FROM watched_folders", params![])
         .unwrap();
     let report = poll(&mut fx.cat, &client, fx.project).unwrap();
     assert!(
@@ -1120,36 +1134,41 @@ fn a_broken_download_or_missing_folder_is_retried_on_the_next_poll() {
 fn second_project_requests(fx: &Fixture, n: usize) -> (ProjectId, Vec<RequestId>) {
     let conn = fx.cat.conn();
     let now = "2026-05-01T10:00:00Z";
-    conn.execute(
-        "INSERT INTO projects (name, created_at) VALUES ('Other', ?1)",
-        [now],
-    )
-    .unwrap();
-    let project = conn.last_insert_rowid();
-    conn.execute(
-        "INSERT INTO shots (project_id, code, name, position, created_at) VALUES (?1, 'SH900', 'Other shot', 1, ?2)",
-        params![project, now],
-    )
-    .unwrap();
-    let shot = conn.last_insert_rowid();
+    let id = |r: &takeboard_core::catalog::sql::Row| r.get::<i64>(0);
+    let project = conn
+        .query_row(
+            "INSERT INTO projects (name, created_at) VALUES ('Other', ?1) RETURNING id",
+            params![now],
+            id,
+        )
+        .unwrap();
+    let shot = conn
+        .query_row(
+            "INSERT INTO shots (project_id, code, name, position, created_at) VALUES (?1, 'SH900', 'Other shot', 1, ?2) RETURNING id",
+            params![project, now],
+            id,
+        )
+        .unwrap();
     let ids = (0..n)
         .map(|i| {
-            conn.execute(
-                "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns, origin,
-                                    first_seen_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 1000, 0, 'flash', ?5, ?5)",
-                params![project, shot, format!("blake3:other{i}"), format!("/y/{i}.mp4"), now],
-            )
-            .unwrap();
-            let take = conn.last_insert_rowid();
-            conn.execute(
-                "INSERT INTO render_requests (project_id, shot_id, source_take_id, mode, model, resolution,
-                     duration_s, body_json, credits_estimate, idempotency_key, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'regenerate', 'ray-2', '720p', 5, ?4, 160, ?5, ?6, ?6)",
-                params![project, shot, take, regenerate_body().to_string(), format!("other-{i}"), now],
-            )
-            .unwrap();
-            RequestId(conn.last_insert_rowid())
+            let take = conn
+                .query_row(
+                    "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns, origin,
+                                        first_seen_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 1000, 0, 'flash', ?5, ?5) RETURNING id",
+                    params![project, shot, format!("blake3:other{i}"), format!("/y/{i}.mp4"), now],
+                    id,
+                )
+                .unwrap();
+            RequestId(conn
+                .query_row(
+                    "INSERT INTO render_requests (project_id, shot_id, source_take_id, mode, model, resolution,
+                         duration_s, body_json, credits_estimate, idempotency_key, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'regenerate', 'ray-2', '720p', 5, ?4, 160, ?5, ?6, ?6) RETURNING id",
+                    params![project, shot, take, regenerate_body().to_string(), format!("other-{i}"), now],
+                    id,
+                )
+                .unwrap())
         })
         .collect();
     (ProjectId(project), ids)
@@ -1285,7 +1304,7 @@ fn two_uncertain_twins_are_not_linked_by_themselves_and_the_user_links_each() {
         .conn()
         .query_row(
             "SELECT candidates_json FROM render_requests WHERE id = ?1",
-            [first],
+            params![first],
             |r| r.get(0),
         )
         .unwrap();
@@ -1464,7 +1483,7 @@ fn luma_s_answer_is_kept_even_after_another_process_gave_the_send_up() {
         other
             .execute(
                 "UPDATE render_requests SET state = 'unknown' WHERE id = ?1",
-                [request],
+                rusqlite::params![request.0],
             )
             .unwrap();
     });
@@ -1487,12 +1506,18 @@ fn a_take_with_an_absurd_duration_leaves_the_credit_totals_whole() {
     let take = fx.take(fx.shot, "huge-gen");
     fx.cat
         .conn()
-        .execute("UPDATE takes SET duration_s = 1e300 WHERE id = ?1", [take])
+        .execute(
+            "UPDATE takes SET duration_s = 1e300 WHERE id = ?1",
+            params![take],
+        )
         .unwrap();
     let normal = fx.take(fx.shot, "normal-gen");
     fx.cat
         .conn()
-        .execute("UPDATE takes SET duration_s = 5.0 WHERE id = ?1", [normal])
+        .execute(
+            "UPDATE takes SET duration_s = 5.0 WHERE id = ?1",
+            params![normal],
+        )
         .unwrap();
     let credits = takeboard_core::catalog::spend::credits(fx.cat.conn(), fx.project).unwrap();
     assert_eq!(

@@ -2,11 +2,13 @@
 //! concurrent connections), withdrawal rules, finals, trims, notes, shot state, request
 //! bodies and credits.
 
+use crate::support::studio::StudioDb;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use takeboard_core::catalog::projects::{load_settings, save_settings};
 use takeboard_core::catalog::spend::credits;
+use takeboard_core::catalog::sql::{params, Sql, SqlExt};
 use takeboard_core::catalog::{now_text, Catalog};
 use takeboard_core::domain::{
     ProjectId, RenderMode, RequestId, RequestState, Resolution, ShotId, ShotState, TakeId,
@@ -17,31 +19,67 @@ use takeboard_core::settings::ProjectSettings;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-// --- Fixture: plain SQL rows, kept small so the lead's catalog API can replace it. ---
+// --- Fixture: plain SQL rows, the same on both engines. ---
+
+/// Where a test's library lives: a SQLite file of its own, or a fresh database on the
+/// binary's throwaway PostgreSQL server.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open the library again (another connection, as another process would).
+#[derive(Clone)]
+enum Place {
+    File(PathBuf),
+    Studio(String),
+}
+
+impl Place {
+    fn open(&self) -> Catalog {
+        match self {
+            Place::File(path) => Catalog::open(path).expect("open library"),
+            Place::Studio(url) => {
+                Catalog::open_studio(&url.parse().expect("url")).expect("open studio library")
+            }
+        }
+    }
+}
 
 struct Library {
     _dir: tempfile::TempDir,
-    path: PathBuf,
+    _studio: Option<StudioDb>,
+    place: Place,
     cat: Catalog,
     project: ProjectId,
 }
 
-fn library() -> Library {
+fn library(engine: Engine) -> Library {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("library.db");
-    let cat = Catalog::open(&path).expect("open library");
-    cat.conn()
-        .execute(
-            "INSERT INTO projects (name, created_at) VALUES ('test', ?1)",
-            [now_text()],
+    let (studio, place) = match engine {
+        Engine::Sqlite => (None, Place::File(dir.path().join("library.db"))),
+        Engine::Postgres => {
+            let db = StudioDb::new();
+            let url = db.url();
+            (Some(db), Place::Studio(url))
+        }
+    };
+    let cat = place.open();
+    let project = cat
+        .conn()
+        .query_row(
+            "INSERT INTO projects (name, created_at) VALUES ('test', ?1) RETURNING id",
+            params![now_text()],
+            |r| r.get(0),
         )
         .expect("insert project");
-    let project = cat.conn().last_insert_rowid();
     Library {
         _dir: dir,
-        path,
+        _studio: studio,
+        place,
         cat,
-        project: ProjectId(project),
+        project,
     }
 }
 
@@ -107,27 +145,27 @@ impl Library {
     fn shot(&self, code: &str, position: i64) -> ShotId {
         self.cat
             .conn()
-            .execute(
+            .query_row(
                 "INSERT INTO shots (project_id, code, name, position, created_at)
-                 VALUES (?1, ?2, ?2, ?3, ?4)",
-                rusqlite::params![self.project, code, position, now_text()],
+                 VALUES (?1, ?2, ?2, ?3, ?4) RETURNING id",
+                params![self.project, code, position, now_text()],
+                |r| r.get(0),
             )
-            .expect("insert shot");
-        ShotId(self.cat.conn().last_insert_rowid())
+            .expect("insert shot")
     }
 
     fn take(&self, shot: ShotId, spec: TakeSpec) -> TakeId {
         let now = now_text();
         self.cat
             .conn()
-            .execute(
+            .query_row(
                 "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
                     duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
                     origin, generation_id, prompt, resolution, request_json,
                     first_seen_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 1000, 0, ?5, ?6, 24, 1, 1280, 720, 'h264', 0,
-                    ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-                rusqlite::params![
+                    ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                params![
                     self.project,
                     shot,
                     format!("blake3:{}", spec.file),
@@ -141,9 +179,9 @@ impl Library {
                     spec.stored_json.map(|v| v.to_string()),
                     now
                 ],
+                |r| r.get(0),
             )
-            .expect("insert take");
-        TakeId(self.cat.conn().last_insert_rowid())
+            .expect("insert take")
     }
 
     /// What the outbox does when it sends a request.
@@ -157,7 +195,7 @@ impl Library {
             .conn()
             .execute(
                 "UPDATE render_requests SET state = ?2, result_take_id = ?3 WHERE id = ?1",
-                rusqlite::params![request_id, state.as_str(), result_take],
+                params![request_id, state.as_str(), result_take],
             )
             .expect("update request");
     }
@@ -165,22 +203,19 @@ impl Library {
     fn count(&self, sql: &str) -> i64 {
         self.cat
             .conn()
-            .query_row(sql, [], |r| r.get(0))
+            .query_row(sql, params![], |r| r.get(0))
             .expect("count")
     }
 
     fn event_kinds(&self) -> Vec<String> {
-        let mut stmt = self
-            .cat
+        self.cat
             .conn()
-            .prepare("SELECT kind FROM events WHERE kind <> 'project.settings_saved' ORDER BY id")
-            .expect("prepare");
-        let kinds = stmt
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<Vec<String>, _>>()
-            .expect("rows");
-        kinds
+            .query_map(
+                "SELECT kind FROM events WHERE kind <> 'project.settings_saved' ORDER BY id",
+                params![],
+                |r| r.get(0),
+            )
+            .expect("event kinds")
     }
 
     fn settings(&mut self, edit: impl FnOnce(&mut ProjectSettings)) {
@@ -195,9 +230,8 @@ impl Library {
 
 // --- Approval: exactly one request. ---
 
-#[test]
-fn approving_a_flash_take_twice_returns_the_same_render_request() -> TestResult {
-    let mut lib = library();
+fn approving_a_flash_take_twice_returns_the_same_render_request(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
 
@@ -223,9 +257,10 @@ fn approving_a_flash_take_twice_returns_the_same_render_request() -> TestResult 
     Ok(())
 }
 
-#[test]
-fn connections_approving_the_same_take_at_once_record_exactly_one_request() -> TestResult {
-    let lib = library();
+fn connections_approving_the_same_take_at_once_record_exactly_one_request(
+    engine: Engine,
+) -> TestResult {
+    let lib = library(engine);
     let shot = lib.shot("SH010", 1);
     for round in 0..4 {
         let file: &'static str = ["a.mp4", "b.mp4", "c.mp4", "d.mp4"][round];
@@ -234,10 +269,10 @@ fn connections_approving_the_same_take_at_once_record_exactly_one_request() -> T
         let barrier = Arc::new(Barrier::new(contenders));
         let handles: Vec<_> = (0..contenders)
             .map(|_| {
-                let (path, barrier) = (lib.path.clone(), barrier.clone());
+                let (place, barrier) = (lib.place.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     // Each thread is its own writer, as a second process would be.
-                    let mut cat = Catalog::open(&path).expect("open library");
+                    let mut cat = place.open();
                     barrier.wait();
                     review::approve(&mut cat, take, ApproveOptions::default())
                         .map(|a| (a.request.unwrap(), a.already_approved))
@@ -273,9 +308,10 @@ fn connections_approving_the_same_take_at_once_record_exactly_one_request() -> T
     Ok(())
 }
 
-#[test]
-fn approving_another_flash_take_moves_the_mark_and_cancels_the_first_request() -> TestResult {
-    let mut lib = library();
+fn approving_another_flash_take_moves_the_mark_and_cancels_the_first_request(
+    engine: Engine,
+) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let a = lib.take(shot, sidecar_flash("a.mp4"));
     let b = lib.take(shot, sidecar_flash("b.mp4"));
@@ -308,7 +344,7 @@ fn approving_another_flash_take_moves_the_mark_and_cancels_the_first_request() -
     );
     let moved: String = lib.cat.conn().query_row(
         "SELECT detail_json FROM events WHERE kind = 'take.unapproved'",
-        [],
+        params![],
         |r| r.get(0),
     )?;
     let moved: Value = serde_json::from_str(&moved)?;
@@ -321,9 +357,8 @@ fn approving_another_flash_take_moves_the_mark_and_cancels_the_first_request() -
     Ok(())
 }
 
-#[test]
-fn unapproving_cancels_the_queued_request() -> TestResult {
-    let mut lib = library();
+fn unapproving_cancels_the_queued_request(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
     let request = review::approve(&mut lib.cat, take, ApproveOptions::default())?
@@ -349,9 +384,8 @@ fn unapproving_cancels_the_queued_request() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn unapproving_after_submission_is_refused_and_changes_nothing() -> TestResult {
-    let mut lib = library();
+fn unapproving_after_submission_is_refused_and_changes_nothing(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
     let request = review::approve(&mut lib.cat, take, ApproveOptions::default())?
@@ -387,9 +421,10 @@ fn unapproving_after_submission_is_refused_and_changes_nothing() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn moving_the_approval_off_a_sent_request_is_refused_and_changes_nothing() -> TestResult {
-    let mut lib = library();
+fn moving_the_approval_off_a_sent_request_is_refused_and_changes_nothing(
+    engine: Engine,
+) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let a = lib.take(shot, sidecar_flash("a.mp4"));
     let b = lib.take(shot, sidecar_flash("b.mp4"));
@@ -416,9 +451,8 @@ fn moving_the_approval_off_a_sent_request_is_refused_and_changes_nothing() -> Te
     Ok(())
 }
 
-#[test]
-fn approving_a_standard_take_marks_it_final_and_moves_the_final_mark() -> TestResult {
-    let mut lib = library();
+fn approving_a_standard_take_marks_it_final_and_moves_the_final_mark(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let one = lib.take(
         shot,
@@ -464,9 +498,8 @@ fn approving_a_standard_take_marks_it_final_and_moves_the_final_mark() -> TestRe
     Ok(())
 }
 
-#[test]
-fn mark_final_moves_the_mark_and_clear_final_removes_it() -> TestResult {
-    let mut lib = library();
+fn mark_final_moves_the_mark_and_clear_final_removes_it(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let a = lib.take(shot, flash("a.mp4"));
     let b = lib.take(shot, flash("b.mp4"));
@@ -487,9 +520,10 @@ fn mark_final_moves_the_mark_and_clear_final_removes_it() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn set_status_refuses_approved_and_rejecting_an_approved_take_cancels_its_request() -> TestResult {
-    let mut lib = library();
+fn set_status_refuses_approved_and_rejecting_an_approved_take_cancels_its_request(
+    engine: Engine,
+) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
 
@@ -522,14 +556,15 @@ fn set_status_refuses_approved_and_rejecting_an_approved_take_cancels_its_reques
     Ok(())
 }
 
-#[test]
-fn an_unknown_or_missing_take_cannot_be_approved_and_nothing_is_recorded() -> TestResult {
-    let mut lib = library();
+fn an_unknown_or_missing_take_cannot_be_approved_and_nothing_is_recorded(
+    engine: Engine,
+) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, flash("a.mp4"));
     lib.cat.conn().execute(
         "UPDATE takes SET presence = 'missing' WHERE id = ?1",
-        [take],
+        params![take],
     )?;
 
     let err = review::approve(&mut lib.cat, take, ApproveOptions::default()).unwrap_err();
@@ -543,9 +578,8 @@ fn an_unknown_or_missing_take_cannot_be_approved_and_nothing_is_recorded() -> Te
     Ok(())
 }
 
-#[test]
-fn a_bad_resolution_is_refused_before_anything_is_recorded() -> TestResult {
-    let mut lib = library();
+fn a_bad_resolution_is_refused_before_anything_is_recorded(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
     let options = ApproveOptions {
@@ -566,9 +600,8 @@ fn a_bad_resolution_is_refused_before_anything_is_recorded() -> TestResult {
 
 // --- Cancel. ---
 
-#[test]
-fn cancelling_works_only_while_queued() -> TestResult {
-    let mut lib = library();
+fn cancelling_works_only_while_queued(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
     let request = review::approve(&mut lib.cat, take, ApproveOptions::default())?
@@ -624,9 +657,8 @@ fn cancelling_works_only_while_queued() -> TestResult {
 
 // --- Trims and notes. ---
 
-#[test]
-fn trims_are_frames_within_the_take_with_in_before_out() -> TestResult {
-    let mut lib = library();
+fn trims_are_frames_within_the_take_with_in_before_out(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, flash("a.mp4")); // 121 frames
 
@@ -657,9 +689,8 @@ fn trims_are_frames_within_the_take_with_in_before_out() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn notes_are_anchored_to_frames_of_the_take() -> TestResult {
-    let mut lib = library();
+fn notes_are_anchored_to_frames_of_the_take(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, flash("a.mp4"));
 
@@ -687,9 +718,8 @@ fn notes_are_anchored_to_frames_of_the_take() -> TestResult {
 
 // --- Shot state. ---
 
-#[test]
-fn a_shot_goes_from_exploring_to_final() -> TestResult {
-    let mut lib = library();
+fn a_shot_goes_from_exploring_to_final(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let other = lib.shot("SH020", 2);
     let flash_take = lib.take(shot, sidecar_flash("a.mp4"));
@@ -739,9 +769,8 @@ fn a_shot_goes_from_exploring_to_final() -> TestResult {
 
 // --- Request bodies. ---
 
-#[test]
-fn regenerate_copies_the_flash_request_with_ray_2() -> TestResult {
-    let mut lib = library();
+fn regenerate_copies_the_flash_request_with_ray_2(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
 
@@ -777,9 +806,8 @@ fn regenerate_copies_the_flash_request_with_ray_2() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn modify_points_ray_2_at_the_flash_video_in_adhere_mode() -> TestResult {
-    let mut lib = library();
+fn modify_points_ray_2_at_the_flash_video_in_adhere_mode(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let with_url = lib.take(shot, sidecar_flash("a.mp4"));
     let request_only = lib.take(
@@ -832,9 +860,8 @@ fn modify_points_ray_2_at_the_flash_video_in_adhere_mode() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn upscale_is_sent_to_the_flash_generation() -> TestResult {
-    let mut lib = library();
+fn upscale_is_sent_to_the_flash_generation(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(shot, sidecar_flash("a.mp4"));
     let options = ApproveOptions {
@@ -856,9 +883,8 @@ fn upscale_is_sent_to_the_flash_generation() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn a_take_without_a_sidecar_promotes_from_what_is_known() -> TestResult {
-    let mut lib = library();
+fn a_take_without_a_sidecar_promotes_from_what_is_known(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let shot = lib.shot("SH010", 1);
     let take = lib.take(
         shot,
@@ -902,9 +928,8 @@ fn a_take_without_a_sidecar_promotes_from_what_is_known() -> TestResult {
 
 // --- Credits and budget. ---
 
-#[test]
-fn a_five_second_flash_take_costs_55_and_its_standard_request_160() -> TestResult {
-    let mut lib = library();
+fn a_five_second_flash_take_costs_55_and_its_standard_request_160(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let sh010 = lib.shot("SH010", 1);
     let sh020 = lib.shot("SH020", 2);
     let take = lib.take(sh010, sidecar_flash("a.mp4"));
@@ -945,9 +970,8 @@ fn a_five_second_flash_take_costs_55_and_its_standard_request_160() -> TestResul
     Ok(())
 }
 
-#[test]
-fn a_request_past_the_budget_is_recorded_with_a_warning() -> TestResult {
-    let mut lib = library();
+fn a_request_past_the_budget_is_recorded_with_a_warning(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     let sh010 = lib.shot("SH010", 1);
     let sh020 = lib.shot("SH020", 2);
     let a = lib.take(sh010, sidecar_flash("a.mp4"));
@@ -986,9 +1010,8 @@ fn a_request_past_the_budget_is_recorded_with_a_warning() -> TestResult {
 
 // --- Settings. ---
 
-#[test]
-fn settings_round_trip_and_unreadable_settings_are_a_clear_error() -> TestResult {
-    let mut lib = library();
+fn settings_round_trip_and_unreadable_settings_are_a_clear_error(engine: Engine) -> TestResult {
+    let mut lib = library(engine);
     assert_eq!(
         load_settings(lib.cat.conn(), lib.project)?,
         ProjectSettings::default()
@@ -1022,7 +1045,7 @@ fn settings_round_trip_and_unreadable_settings_are_a_clear_error() -> TestResult
 
     lib.cat.conn().execute(
         "UPDATE projects SET settings_json = '{\"budget\": \"lots\"' WHERE id = ?1",
-        [project],
+        params![project],
     )?;
     let err = load_settings(lib.cat.conn(), project).unwrap_err();
     assert!(
@@ -1035,3 +1058,47 @@ fn settings_round_trip_and_unreadable_settings_are_a_clear_error() -> TestResult
     );
     Ok(())
 }
+
+/// Every test above, once on each engine: `review::sqlite::…` and `review::postgres::…`.
+/// (A test left out of this list is dead code, which the lint refuses.)
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() -> super::TestResult {
+                super::$name(super::Engine::Sqlite)
+            })+
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() -> super::TestResult {
+                super::$name(super::Engine::Postgres)
+            })+
+        }
+    };
+}
+
+on_both_engines!(
+    approving_a_flash_take_twice_returns_the_same_render_request,
+    connections_approving_the_same_take_at_once_record_exactly_one_request,
+    approving_another_flash_take_moves_the_mark_and_cancels_the_first_request,
+    unapproving_cancels_the_queued_request,
+    unapproving_after_submission_is_refused_and_changes_nothing,
+    moving_the_approval_off_a_sent_request_is_refused_and_changes_nothing,
+    approving_a_standard_take_marks_it_final_and_moves_the_final_mark,
+    mark_final_moves_the_mark_and_clear_final_removes_it,
+    set_status_refuses_approved_and_rejecting_an_approved_take_cancels_its_request,
+    an_unknown_or_missing_take_cannot_be_approved_and_nothing_is_recorded,
+    a_bad_resolution_is_refused_before_anything_is_recorded,
+    cancelling_works_only_while_queued,
+    trims_are_frames_within_the_take_with_in_before_out,
+    notes_are_anchored_to_frames_of_the_take,
+    a_shot_goes_from_exploring_to_final,
+    regenerate_copies_the_flash_request_with_ray_2,
+    modify_points_ray_2_at_the_flash_video_in_adhere_mode,
+    upscale_is_sent_to_the_flash_generation,
+    a_take_without_a_sidecar_promotes_from_what_is_known,
+    a_five_second_flash_take_costs_55_and_its_standard_request_160,
+    a_request_past_the_budget_is_recorded_with_a_warning,
+    settings_round_trip_and_unreadable_settings_are_a_clear_error,
+);

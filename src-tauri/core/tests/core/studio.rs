@@ -7,9 +7,12 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 use std::collections::BTreeSet;
 use std::time::Duration;
+use takeboard_core::api::{ApiError, ErrorKind};
 use takeboard_core::catalog::pg::{self, StudioError, PG_SCHEMA_VERSION};
-use takeboard_core::catalog::Catalog;
-use takeboard_core::domain::StudioRole;
+use takeboard_core::catalog::sql::{params, Sql, SqlExt};
+use takeboard_core::catalog::{Catalog, CatalogError};
+use takeboard_core::domain::{StudioRole, TakeId};
+use takeboard_core::review::{self, ApproveOptions};
 
 /// A project with one shot and one take, written by the superuser; returns their ids.
 fn seed(db: &StudioDb) -> (i64, i64) {
@@ -346,4 +349,83 @@ fn granting_a_role_creates_the_login_once_and_is_refused_to_an_editor() {
         matches!(err, StudioError::Forbidden(_)),
         "an editor cannot hand out roles: {err:?}"
     );
+}
+
+#[test]
+fn opening_a_studio_library_refuses_an_uninitialized_or_newer_schema_and_says_what_to_do() {
+    let empty = StudioDb::empty();
+    let err = Catalog::open_studio(&empty.studio_url())
+        .err()
+        .expect("an empty database is refused");
+    assert!(
+        matches!(
+            err,
+            CatalogError::Studio(StudioError::NotInitialized { found: 0, .. })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("takeboard-cli db init"), "{err}");
+
+    let db = StudioDb::new();
+    let mut admin = Client::connect(&db.url(), postgres::NoTls).unwrap();
+    admin
+        .batch_execute("UPDATE takeboard_meta SET schema_version = 99")
+        .unwrap();
+    let err = Catalog::open_studio(&db.studio_url())
+        .err()
+        .expect("a newer schema is refused");
+    assert!(
+        matches!(
+            err,
+            CatalogError::Studio(StudioError::NewerSchema { found: 99, .. })
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_editor_approving_through_the_catalog_is_refused_with_the_role_named_and_nothing_recorded() {
+    let db = StudioDb::new();
+    let (_, take) = seed(&db);
+    grant(&db, "ed", StudioRole::Editor);
+    let mut cat = Catalog::open_studio(&db.url_as("ed").parse().unwrap()).expect("open as ed");
+    let err = review::approve(&mut cat, TakeId(take), ApproveOptions::default())
+        .expect_err("an editor cannot approve");
+    let api = ApiError::from(err);
+    assert_eq!(api.kind(), ErrorKind::Forbidden, "{api}");
+    assert!(api.to_string().contains("approver"), "{api}");
+    let mut admin = Client::connect(&db.url(), postgres::NoTls).unwrap();
+    let counts: (i64, i64) = {
+        let row = admin
+            .query_one(
+                "SELECT (SELECT count(*) FROM render_requests),
+                        (SELECT count(*) FROM take_decisions WHERE status = 'approved')",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(counts, (0, 0), "nothing of the refused approval was kept");
+}
+
+#[test]
+fn a_failed_step_inside_a_studio_transaction_undoes_only_itself() {
+    let db = StudioDb::new();
+    let mut cat = Catalog::open_studio(&db.studio_url()).unwrap();
+    let insert = "INSERT INTO projects (name, created_at) VALUES (?1, 't')";
+    cat.write(|tx| -> Result<(), CatalogError> {
+        tx.execute(insert, params!["one"])?;
+        let again = tx.attempt(|| tx.execute(insert, params!["one"]));
+        assert!(again.expect_err("a duplicate name").is_unique_violation());
+        tx.execute(insert, params!["two"])?;
+        Ok(())
+    })
+    .expect("the transaction still commits");
+    let names = cat
+        .conn()
+        .query_map("SELECT name FROM projects ORDER BY id", params![], |r| {
+            r.get::<String>(0)
+        })
+        .unwrap();
+    assert_eq!(names, ["one", "two"]);
 }

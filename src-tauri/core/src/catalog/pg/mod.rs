@@ -59,6 +59,16 @@ pub enum StudioError {
     /// Any other failure the server reported.
     #[error("the studio library failed: {0}")]
     Server(String),
+    /// The database has no studio schema, or an older one than this build reads.
+    #[error("{library} is not a Takeboard studio library at schema {known} (it has {found}); an admin runs `takeboard-cli db init {library}` to create or update it")]
+    NotInitialized {
+        /// The URL, without password.
+        library: String,
+        /// The schema version found (0: none).
+        found: i64,
+        /// [`PG_SCHEMA_VERSION`].
+        known: i64,
+    },
     /// A throwaway server could not be created or started.
     #[error("cannot run a local PostgreSQL server: {0}")]
     LocalServer(String),
@@ -152,6 +162,81 @@ fn describe(config: &Config) -> String {
     )
 }
 
+/// The schema version of the database `client` is connected to (0: no studio schema).
+fn schema_version(client: &mut impl postgres::GenericClient) -> Result<i64, postgres::Error> {
+    let exists = client
+        .query_one("SELECT to_regclass('takeboard_meta') IS NOT NULL", &[])?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_opt("SELECT schema_version FROM takeboard_meta", &[])?
+        .map_or(0, |row| row.get(0)))
+}
+
+/// This machine as the studio knows it: `TAKEBOARD_MACHINE_ID` when set (two test
+/// processes playing two laptops), else the OS machine id, else the host name; and the
+/// name people see (`TAKEBOARD_MACHINE_NAME`, else the host name).
+pub fn this_machine() -> (String, String) {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "this machine".to_owned());
+    let id = std::env::var("TAKEBOARD_MACHINE_ID")
+        .ok()
+        .filter(|id| !id.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/machine-id")
+                .ok()
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+        })
+        .unwrap_or_else(|| host.clone());
+    let name = std::env::var("TAKEBOARD_MACHINE_NAME")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(host);
+    (id, name)
+}
+
+/// Connects to a studio library for use: its schema must be the one this build reads,
+/// and the session is this machine's (watched folders and files it adds are its own).
+pub(crate) fn open(url: &StudioUrl) -> Result<crate::catalog::sql::Conn, StudioError> {
+    let mut client = url.connect()?;
+    let found = schema_version(&mut client)?;
+    if found > PG_SCHEMA_VERSION {
+        return Err(StudioError::NewerSchema {
+            library: url.to_string(),
+            found,
+            known: PG_SCHEMA_VERSION,
+        });
+    }
+    if found < PG_SCHEMA_VERSION {
+        return Err(StudioError::NotInitialized {
+            library: url.to_string(),
+            found,
+            known: PG_SCHEMA_VERSION,
+        });
+    }
+    let (machine, name) = this_machine();
+    client.execute(
+        "SELECT set_config('takeboard.machine_id', $1, false)",
+        &[&machine],
+    )?;
+    client.execute(
+        "INSERT INTO machines (id, name, last_seen) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen",
+        &[&machine, &name, &crate::catalog::now_text()],
+    )?;
+    Ok(crate::catalog::sql::Conn::Postgres(Box::new(
+        std::cell::RefCell::new(crate::catalog::sql::PgSession::new(client)),
+    )))
+}
+
 /// What `init` found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct InitReport {
@@ -169,9 +254,7 @@ pub fn init(url: &StudioUrl) -> Result<InitReport, StudioError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS takeboard_meta (schema_version bigint NOT NULL)")?;
-    let found: i64 = tx
-        .query_opt("SELECT schema_version FROM takeboard_meta", &[])?
-        .map_or(0, |row| row.get(0));
+    let found = schema_version(&mut tx)?;
     if found > PG_SCHEMA_VERSION {
         return Err(StudioError::NewerSchema {
             library: url.to_string(),
@@ -236,6 +319,27 @@ pub fn grant(url: &StudioUrl, user: &str, role: StudioRole) -> Result<GrantRepor
         role,
         created: !exists,
     })
+}
+
+/// The server's refusal of a statement, said with what to do: its own triggers already
+/// name the role; a table the person's role may not change gets the role that may.
+pub(crate) fn refusal(message: &str) -> String {
+    if message.contains("role") {
+        return message.to_owned();
+    }
+    let needs = [
+        (
+            "render_requests",
+            "approver (approving, cancelling) or render (sending)",
+        ),
+        ("projects", "admin (project settings and budget)"),
+    ]
+    .iter()
+    .find(|(table, _)| message.ends_with(&format!("table {table}")))
+    .map_or("a studio role this person lacks", |(_, role)| role);
+    format!(
+        "{message}: that needs the {needs} role; ask an admin (takeboard-cli db grant USER ROLE)"
+    )
 }
 
 /// `name` as a PostgreSQL identifier: double-quoted, inner quotes doubled.

@@ -119,9 +119,9 @@ pub enum OutboxError {
     },
 }
 
-impl From<rusqlite::Error> for OutboxError {
-    fn from(e: rusqlite::Error) -> OutboxError {
-        OutboxError::Catalog(CatalogError::Sqlite(e))
+impl From<crate::catalog::sql::DbError> for OutboxError {
+    fn from(e: crate::catalog::sql::DbError) -> OutboxError {
+        OutboxError::Catalog(CatalogError::from(e))
     }
 }
 

@@ -7,10 +7,10 @@
 use super::{OutboxError, PollProblem};
 use crate::atomic_file::write_atomically;
 use crate::catalog::requests::{self, Uncertain};
+use crate::catalog::sql::Tx;
 use crate::catalog::{current_actor, log_event, Catalog, CatalogAccess};
 use crate::domain::{Candidate, EventKind, ProjectId, RequestId, RequestState};
 use crate::render::luma::{is_generation_id, Generation, LumaClient};
-use rusqlite::Transaction;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -186,7 +186,7 @@ fn store_candidates(
 
 /// Links `request` to its one exact candidate when that is safe (see [`lookup_unknown`]).
 fn auto_link(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     request: &Uncertain,
     generation_id: &str,
 ) -> Result<Option<String>, OutboxError> {
