@@ -83,7 +83,15 @@ impl AppState {
     /// A library that cannot be opened does not fail the launch (see [`AppState`]); only a
     /// media server that cannot start is fatal (nothing could play without it).
     pub fn open(library_path: &Path) -> Result<AppState, IpcError> {
-        let library = Library::open(library_path).map_err(IpcError::from);
+        // The studio client blocks on its own runtime, which cannot run inside the one the
+        // commands run on; until it gets a thread of its own the window opens files only.
+        let library = if api::is_studio_library(library_path) {
+            Err(IpcError::from(api::ApiError::Invalid(
+                "this build's window opens library files only; use takeboard-cli --library URL for the studio library".into(),
+            )))
+        } else {
+            Library::open(library_path).map_err(IpcError::from)
+        };
         if let Ok(library) = &library {
             report_interrupted_sends(library);
         }

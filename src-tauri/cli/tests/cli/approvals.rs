@@ -4,7 +4,7 @@
 
 use crate::clips::{make_clips, ClipSpec};
 use crate::luma_standin::{Fault, LumaStandIn, Route};
-use crate::support::Env;
+use crate::support::{Env, XorShift};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
@@ -217,25 +217,6 @@ fn two_processes_approving_the_same_take_at_once_get_one_request_with_the_same_i
 }
 
 // --- 2. SIGKILL at random moments, one library accumulating state. ---
-
-/// xorshift64: a seeded, reproducible stream of random numbers.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Rows of two columns, the first an id, for readable assertion messages.
 fn pairs(db: &rusqlite::Connection, sql: &str) -> Vec<(i64, String)> {

@@ -1,9 +1,11 @@
-//! `takeboard-cli db`: creating a studio library on a real PostgreSQL server and giving
-//! people roles, from separate processes.
+//! `takeboard-cli` on a studio library on a real PostgreSQL server, from separate
+//! processes: creating it and giving people roles (`db`), and editors deciding at once.
 
 use crate::studio_support::StudioDb;
+use crate::support::XorShift;
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 fn cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
@@ -116,4 +118,180 @@ fn db_commands_refuse_a_missing_or_malformed_studio_url_clearly() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("editor, approver, render, admin"), "{err}");
+}
+
+/// A project with one shot holding `n` Flash takes (5 s, 121 frames, no sidecar), written
+/// by the superuser; returns the project and the take ids.
+fn shot_of_flash_takes(db: &StudioDb, n: usize) -> (i64, Vec<i64>) {
+    let mut admin = db.connect_as("postgres");
+    let project: i64 = admin
+        .query_one(
+            "INSERT INTO projects (name, created_at) VALUES ('Show', 't') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let shot: i64 = admin
+        .query_one(
+            "INSERT INTO shots (project_id, code, name, position, created_at)
+             VALUES ($1, 'SH010', 'SH010', 1, 't') RETURNING id",
+            &[&project],
+        )
+        .unwrap()
+        .get(0);
+    let takes =
+        (0..n)
+            .map(|i| {
+                admin
+                .query_one(
+                    "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
+                        duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
+                        origin, first_seen_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 1000, 0, 5.041667, 121, 24, 1, 1280, 720, 'h264', 0,
+                        'flash', 't', 't') RETURNING id",
+                    &[&project, &shot, &format!("blake3:{i:02}"), &format!("/clips/{i}.mp4")],
+                )
+                .unwrap()
+                .get(0)
+            })
+            .collect();
+    (project, takes)
+}
+
+#[test]
+fn three_processes_approving_different_takes_of_one_shot_leave_one_approval_and_one_live_request() {
+    let db = StudioDb::new();
+    let (project, takes) = shot_of_flash_takes(&db, 3);
+    let url = db.url();
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut admin = db.connect_as("postgres");
+    for round in 0..50 {
+        let children: Vec<_> = takes
+            .iter()
+            .map(|take| {
+                // Jitter: the three start within a few milliseconds of each other, in
+                // varying order, so each round interleaves differently.
+                std::thread::sleep(Duration::from_micros(rng.below(4000)));
+                Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
+                    .args(["--library", &url, "approve", &take.to_string()])
+                    .env_remove("TAKEBOARD_LIBRARY")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let approved: Vec<i64> = admin
+            .query(
+                "SELECT take_id FROM take_decisions WHERE status = 'approved'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let live: Vec<i64> = admin
+            .query(
+                "SELECT source_take_id FROM render_requests
+                 WHERE state NOT IN ('failed', 'cancelled')",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(
+            approved.len(),
+            1,
+            "round {round}: one approved take: {approved:?}"
+        );
+        assert_eq!(
+            live, approved,
+            "round {round}: one live request, for the approved take"
+        );
+    }
+    let seqs: Vec<i64> = admin
+        .query(
+            "SELECT seq FROM events WHERE project_id = $1 ORDER BY seq",
+            &[&project],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(seqs.len() > 50, "every round logged: {}", seqs.len());
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "the event numbers are gapless"
+    );
+    let last: i64 = admin
+        .query_one("SELECT event_seq FROM projects WHERE id = $1", &[&project])
+        .unwrap()
+        .get(0);
+    assert_eq!(last, seqs.len() as i64);
+}
+
+#[test]
+fn an_editor_approving_from_the_cli_is_told_the_role_it_needs_and_nothing_is_recorded() {
+    // Roles belong to the whole server: a name no other test gives another role.
+    let db = StudioDb::new();
+    let (_, takes) = shot_of_flash_takes(&db, 1);
+    json(&["--library", &db.url(), "db", "grant", "cutter", "editor"]);
+    let err = failure(&[
+        "--library",
+        &db.url_as("cutter"),
+        "approve",
+        &takes[0].to_string(),
+    ]);
+    assert!(err.contains("approver"), "{err}");
+    let selected = json(&[
+        "--library",
+        &db.url_as("cutter"),
+        "mark",
+        &takes[0].to_string(),
+        "selected",
+    ]);
+    assert_eq!(selected["status"], "selected", "{selected}");
+    let requests: i64 = db
+        .connect_as("postgres")
+        .query_one("SELECT count(*) FROM render_requests", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(requests, 0);
+}
+
+#[test]
+fn sending_renders_from_a_studio_library_is_refused_before_anything_is_sent() {
+    let db = StudioDb::new();
+    let (_, takes) = shot_of_flash_takes(&db, 1);
+    let approval = json(&["--library", &db.url(), "approve", &takes[0].to_string()]);
+    assert_eq!(approval["request"]["state"], "queued", "{approval}");
+    let out = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
+        .args(["--library", &db.url(), "submit"])
+        .env_remove("TAKEBOARD_LIBRARY")
+        .env("LUMA_API_KEY", "luma-test-key")
+        .env("LUMA_API_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not send renders from a studio library yet"),
+        "{err}"
+    );
+    let state: String = db
+        .connect_as("postgres")
+        .query_one("SELECT state FROM render_requests", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(state, "queued", "nothing was sent or recovered");
 }

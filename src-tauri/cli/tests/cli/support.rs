@@ -85,3 +85,22 @@ impl Env {
 pub fn rusqlite_setup(db: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(db).expect("a second connection to the library")
 }
+
+/// xorshift64: a seeded, reproducible stream of random numbers.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}

@@ -158,6 +158,7 @@ fn outbox_kind(e: &OutboxError) -> ErrorKind {
         | OutboxError::NoWatchedFolder { .. } => ErrorKind::Invalid,
         OutboxError::OwnerLock { .. } | OutboxError::Io { .. } => ErrorKind::Io,
         OutboxError::GenerationInUse { .. } => ErrorKind::Conflict,
+        OutboxError::StudioOutboxNotYet { .. } => ErrorKind::Invalid,
         OutboxError::Unauthorized(_)
         | OutboxError::NoVideo { .. }
         | OutboxError::Download(_)

@@ -65,6 +65,13 @@ pub struct Library {
     look_again: Arc<Mutex<Option<LookAgain>>>,
 }
 
+/// Whether `name` is a studio library's URL (`postgres://…` or `postgresql://…`) rather
+/// than a file.
+pub fn is_studio_library(name: &Path) -> bool {
+    name.to_str()
+        .is_some_and(|t| t.starts_with("postgres://") || t.starts_with("postgresql://"))
+}
+
 /// Copies the library file (and its `-wal`/`-shm`) aside, byte for byte, without opening
 /// it: what to do first with a library refused as damaged. Returns the copy's path.
 pub fn copy_aside(library: &Path) -> Result<PathBuf, ApiError> {
@@ -72,9 +79,16 @@ pub fn copy_aside(library: &Path) -> Result<PathBuf, ApiError> {
 }
 
 impl Library {
-    /// Opens (creating or migrating) the library at `path`.
-    pub fn open(path: &Path) -> Result<Library, ApiError> {
-        let catalog = Catalog::open(path)?;
+    /// Opens the library `name` names: a `postgres://` URL is a studio library (see
+    /// [`is_studio_library`]); anything else is a file, created or migrated.
+    pub fn open(name: &Path) -> Result<Library, ApiError> {
+        let catalog = match name
+            .to_str()
+            .filter(|text| is_studio_library(Path::new(text)))
+        {
+            Some(url) => Catalog::open_studio(&url.parse()?)?,
+            None => Catalog::open(name)?,
+        };
         Ok(Library {
             catalog: Arc::new(Mutex::new(catalog)),
             ingest: ingest_config(),

@@ -64,6 +64,14 @@ pub enum OutboxError {
     /// No render request has this id.
     #[error("render request {0} does not exist")]
     NotFound(RequestId),
+    /// Sending, polling and recovering on a studio library need the studio's outbox lease
+    /// (one machine sends for everyone), which this build does not have yet: refused
+    /// before anything is read or sent, so no two machines can ever send one request.
+    #[error("this build does not send renders from a studio library yet ({library}); approvals are recorded and stay queued, nothing was sent")]
+    StudioOutboxNotYet {
+        /// The studio URL, without password.
+        library: String,
+    },
     /// Only an `unknown` or `exported` request can be resolved.
     #[error("render request {request_id} is {state}; only a request whose send is uncertain (unknown) or that was exported can be resolved")]
     NotResolvable {
@@ -117,6 +125,16 @@ pub enum OutboxError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// Refuses to run the outbox on a studio library (see [`OutboxError::StudioOutboxNotYet`]).
+pub(crate) fn refuse_studio(cat: &Catalog) -> Result<(), OutboxError> {
+    match crate::catalog::sql::Sql::engine(cat.conn()) {
+        crate::catalog::sql::Engine::Sqlite => Ok(()),
+        crate::catalog::sql::Engine::Postgres => Err(OutboxError::StudioOutboxNotYet {
+            library: cat.path().display().to_string(),
+        }),
+    }
 }
 
 impl From<crate::catalog::sql::DbError> for OutboxError {
@@ -353,6 +371,7 @@ impl<C: Clock> Outbox<C> {
         client: &LumaClient,
         scope: &SubmitScope,
     ) -> Result<SubmitReport, OutboxError> {
+        cat.with(|c| refuse_studio(c))?;
         let queued: Vec<Queued> = cat
             .with(|c| requests::queued(c.conn(), scope.project_id))?
             .into_iter()
@@ -407,6 +426,7 @@ impl<C: Clock> Outbox<C> {
 
     /// Takes this process's send lock beside the library, once.
     fn ensure_owner(&mut self, cat: &mut impl CatalogAccess) -> Result<(), OutboxError> {
+        cat.with(|c| refuse_studio(c))?;
         if self.owner.is_none() {
             let library = cat.with(|c| c.path().to_owned());
             let owner = SendOwner::acquire(&library).map_err(|source| OutboxError::OwnerLock {

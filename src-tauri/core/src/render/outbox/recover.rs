@@ -13,6 +13,7 @@ use serde_json::json;
 /// `unknown`, and returns them. Safe to call at any time from any process: it never
 /// touches a send that is still under way.
 pub fn recover_interrupted(cat: &mut Catalog) -> Result<Vec<RequestId>, OutboxError> {
+    super::refuse_studio(cat)?;
     let library = cat.path().to_owned();
     cat.write(|tx| {
         let unanswered = requests::unanswered(tx)?;
