@@ -295,3 +295,78 @@ fn sending_renders_from_a_studio_library_is_refused_before_anything_is_sent() {
         .get(0);
     assert_eq!(state, "queued", "nothing was sent or recovered");
 }
+
+#[test]
+fn a_client_killed_inside_a_write_transaction_commits_nothing_and_the_next_writer_proceeds() {
+    let db = StudioDb::new();
+    let (project, takes) = shot_of_flash_takes(&db, 1);
+    // A client that locked the project and logged an event, then died before COMMIT:
+    // psql holding the transaction open, waiting for more input, killed with SIGKILL.
+    let mut victim = Command::new(crate::studio_support::server().psql())
+        .args([db.url().as_str(), "-q", "-v", "ON_ERROR_STOP=1"])
+        .env("PGAPPNAME", "victim")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let stdin = victim.stdin.as_mut().unwrap();
+        writeln!(
+            stdin,
+            "BEGIN; SELECT lock_project({project});
+             INSERT INTO events (project_id, at, actor, kind) VALUES ({project}, 't', 'x', 'take.approved');"
+        )
+        .unwrap();
+        stdin.flush().unwrap();
+    }
+    let mut admin = db.connect_as("postgres");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = 'victim' AND state = 'idle in transaction'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "psql never held the transaction"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+
+    let approval = json(&["--library", &db.url(), "approve", &takes[0].to_string()]);
+    assert_eq!(approval["request"]["state"], "queued", "{approval}");
+    let seqs: Vec<(i64, String)> = admin
+        .query(
+            "SELECT seq, kind FROM events WHERE project_id = $1 ORDER BY seq",
+            &[&project],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(!seqs.is_empty());
+    assert_eq!(
+        seqs.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "the dead client's event took no number: {seqs:?}"
+    );
+    let dead: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM events WHERE kind = 'take.approved' AND take_id IS NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(dead, 0, "nothing the killed client wrote was committed");
+}

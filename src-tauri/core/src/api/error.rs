@@ -127,6 +127,7 @@ fn studio_kind(e: &StudioError) -> ErrorKind {
         StudioError::NewerSchema { .. } => ErrorKind::NewerLibrary,
         StudioError::NotInitialized { .. } => ErrorKind::Invalid,
         StudioError::Forbidden(_) => ErrorKind::Forbidden,
+        StudioError::Busy => ErrorKind::Locked,
         StudioError::Connect { .. } | StudioError::LocalServer(_) => ErrorKind::Io,
         StudioError::Server(_) => ErrorKind::Internal,
     }

@@ -145,6 +145,9 @@ impl From<rusqlite::Error> for CatalogError {
 /// an admin), said as such; any other failure stays a database error.
 impl From<DbError> for CatalogError {
     fn from(e: DbError) -> CatalogError {
+        if e.is_lock_timeout() {
+            return CatalogError::Studio(pg::StudioError::Busy);
+        }
         match e.forbidden() {
             Some(message) => CatalogError::Studio(pg::StudioError::Forbidden(pg::refusal(message))),
             None => CatalogError::Db(e),

@@ -70,6 +70,12 @@ impl DbError {
         }
     }
 
+    /// PostgreSQL gave up waiting for another session's lock (`lock_timeout`, 55P03).
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, DbError::Postgres(e)
+            if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE))
+    }
+
     /// PostgreSQL refused the statement for lack of a privilege (42501, or a trigger's
     /// `insufficient_privilege` exception): the server's message names what is missing.
     pub fn forbidden(&self) -> Option<&str> {

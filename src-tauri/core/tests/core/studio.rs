@@ -429,3 +429,35 @@ fn a_failed_step_inside_a_studio_transaction_undoes_only_itself() {
         .unwrap();
     assert_eq!(names, ["one", "two"]);
 }
+
+#[test]
+fn a_writer_behind_a_session_that_holds_the_project_too_long_gives_up_clearly_and_changes_nothing()
+{
+    let db = StudioDb::new();
+    let (project, take) = seed(&db);
+    let mut holder = Client::connect(&db.url(), postgres::NoTls).unwrap();
+    let mut stuck = holder.transaction().unwrap();
+    stuck
+        .execute("SELECT lock_project($1)", &[&project])
+        .unwrap();
+    let mut cat = Catalog::open_studio(&db.studio_url()).unwrap();
+    let started = std::time::Instant::now();
+    let err = review::approve(&mut cat, TakeId(take), ApproveOptions::default())
+        .expect_err("the project stays locked");
+    assert!(
+        started.elapsed() >= pg::LOCK_TIMEOUT,
+        "{:?}",
+        started.elapsed()
+    );
+    let api = ApiError::from(err);
+    assert_eq!(api.kind(), ErrorKind::Locked, "{api}");
+    assert!(api.to_string().contains("try again"), "{api}");
+    stuck.rollback().unwrap();
+    let requests: i64 = holder
+        .query_one("SELECT count(*) FROM render_requests", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(requests, 0);
+    review::approve(&mut cat, TakeId(take), ApproveOptions::default())
+        .expect("once the lock is gone, the same catalog approves");
+}

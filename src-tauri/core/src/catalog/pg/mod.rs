@@ -26,6 +26,10 @@ const ROLES_SQL: &str = include_str!("roles.sql");
 /// second finds the work done.
 const MIGRATION_LOCK: i64 = 0x7462_6d69_6772_6174; // "tbmigrat"
 
+/// How long a writer waits for another session's lock on a project before giving up
+/// (rather than hanging behind a client that stopped answering).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long connecting may take before the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -59,6 +63,10 @@ pub enum StudioError {
     /// Any other failure the server reported.
     #[error("the studio library failed: {0}")]
     Server(String),
+    /// Another session held the project's row lock for longer than [`LOCK_TIMEOUT`]: a
+    /// writer that stopped answering. This transaction was rolled back.
+    #[error("another editor's change to this project has not finished within {LOCK_TIMEOUT:?}; nothing was changed, try again")]
+    Busy,
     /// The database has no studio schema, or an older one than this build reads.
     #[error("{library} is not a Takeboard studio library at schema {known} (it has {found}); an admin runs `takeboard-cli db init {library}` to create or update it")]
     NotInitialized {
@@ -222,6 +230,10 @@ pub(crate) fn open(url: &StudioUrl) -> Result<crate::catalog::sql::Conn, StudioE
             known: PG_SCHEMA_VERSION,
         });
     }
+    client.batch_execute(&format!(
+        "SET lock_timeout = '{}ms'",
+        LOCK_TIMEOUT.as_millis()
+    ))?;
     let (machine, name) = this_machine();
     client.execute(
         "SELECT set_config('takeboard.machine_id', $1, false)",

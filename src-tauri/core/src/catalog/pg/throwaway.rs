@@ -85,6 +85,11 @@ impl ThrowawayServer {
         format!("postgres://{role}@127.0.0.1:{}/{database}", self.port)
     }
 
+    /// The server's own `psql`, a client that is not Takeboard (for tests that kill one).
+    pub fn psql(&self) -> PathBuf {
+        self.bin.join("psql")
+    }
+
     /// The loopback port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
