@@ -1,6 +1,7 @@
 //! `takeboard-cli` on a studio library on a real PostgreSQL server, from separate
 //! processes: creating it and giving people roles (`db`), and editors deciding at once.
 
+use crate::luma_standin::{Fault, LumaStandIn, Route};
 use crate::studio_support::StudioDb;
 use crate::support::XorShift;
 use serde_json::Value;
@@ -146,9 +147,9 @@ fn shot_of_flash_takes(db: &StudioDb, n: usize) -> (i64, Vec<i64>) {
                 .query_one(
                     "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
                         duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
-                        origin, first_seen_at, updated_at)
+                        origin, prompt, aspect_ratio, first_seen_at, updated_at)
                      VALUES ($1, $2, $3, $4, 1000, 0, 5.041667, 121, 24, 1, 1280, 720, 'h264', 0,
-                        'flash', 't', 't') RETURNING id",
+                        'flash', 'a fox at dawn', '16:9', 't', 't') RETURNING id",
                     &[&project, &shot, &format!("blake3:{i:02}"), &format!("/clips/{i}.mp4")],
                 )
                 .unwrap()
@@ -269,31 +270,101 @@ fn an_editor_approving_from_the_cli_is_told_the_role_it_needs_and_nothing_is_rec
     assert_eq!(requests, 0);
 }
 
+const KEY: &str = "luma-studio-test-key";
+
+/// `submit` on the studio library against the stand-in.
+fn submit(url: &str, standin: &LumaStandIn) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"));
+    cmd.args(["--library", url, "submit"])
+        .env_remove("TAKEBOARD_LIBRARY")
+        .env("LUMA_API_KEY", KEY)
+        .env("LUMA_API_BASE_URL", standin.base_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Polls `condition` every 20 ms until it holds, failing after 10 s.
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
-fn sending_renders_from_a_studio_library_is_refused_before_anything_is_sent() {
+fn the_outbox_holder_killed_after_its_claim_is_taken_over_and_luma_sees_exactly_one_create() {
     let db = StudioDb::new();
     let (_, takes) = shot_of_flash_takes(&db, 1);
-    let approval = json(&["--library", &db.url(), "approve", &takes[0].to_string()]);
+    let url = db.url();
+    let approval = json(&["--library", &url, "approve", &takes[0].to_string()]);
     assert_eq!(approval["request"]["state"], "queued", "{approval}");
-    let out = Command::new(env!("CARGO_BIN_EXE_takeboard-cli"))
-        .args(["--library", &db.url(), "submit"])
-        .env_remove("TAKEBOARD_LIBRARY")
-        .env("LUMA_API_KEY", "luma-test-key")
-        .env("LUMA_API_BASE_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let standin = LumaStandIn::start(KEY);
+    // Luma makes the generation at once but answers only much later: the sender is
+    // inside its create call, its claim committed, when it dies.
+    standin.push_fault(Route::Create, Fault::Delay(Duration::from_secs(20)));
+    let mut holder = submit(&url, &standin).spawn().unwrap();
+    wait_until("the create reached Luma", || {
+        standin.paid_creates().len() == 1
+    });
+
+    let refused = submit(&url, &standin).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("is sending this studio's renders"), "{err}");
+
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let mut admin = db.connect_as("postgres");
+    wait_until("the server released the dead holder's lease", || {
+        let held: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        held == 0
+    });
+    let survivor = submit(&url, &standin).output().unwrap();
     assert!(
-        err.contains("does not send renders from a studio library yet"),
-        "{err}"
+        survivor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&survivor.stderr)
     );
-    let state: String = db
-        .connect_as("postgres")
-        .query_one("SELECT state FROM render_requests", &[])
+    // The survivor found the cut-off send uncertain and, Luma holding exactly one
+    // generation that matches it, followed that generation instead of sending again.
+    let (state, generation): (String, Option<String>) = {
+        let row = admin
+            .query_one(
+                "SELECT state, provider_generation_id FROM render_requests",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    let paid = standin.paid_creates();
+    assert_eq!(paid.len(), 1, "Luma saw exactly one create");
+    assert_eq!(state, "submitted");
+    assert_eq!(generation.as_deref(), Some(paid[0].generation_id.as_str()));
+    let kinds: Vec<String> = admin
+        .query(
+            "SELECT kind FROM events WHERE request_id IS NOT NULL ORDER BY seq",
+            &[],
+        )
         .unwrap()
-        .get(0);
-    assert_eq!(state, "queued", "nothing was sent or recovered");
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "render.unknown"),
+        "the takeover recorded the uncertain send: {kinds:?}"
+    );
+    assert_eq!(standin.create_attempts(), 1, "nothing was sent again");
 }
 
 #[test]

@@ -159,7 +159,7 @@ fn outbox_kind(e: &OutboxError) -> ErrorKind {
         | OutboxError::NoWatchedFolder { .. } => ErrorKind::Invalid,
         OutboxError::OwnerLock { .. } | OutboxError::Io { .. } => ErrorKind::Io,
         OutboxError::GenerationInUse { .. } => ErrorKind::Conflict,
-        OutboxError::StudioOutboxNotYet { .. } => ErrorKind::Invalid,
+        OutboxError::LeaseHeld { .. } => ErrorKind::Conflict,
         OutboxError::Unauthorized(_)
         | OutboxError::NoVideo { .. }
         | OutboxError::Download(_)

@@ -125,19 +125,26 @@ pub fn ensure_project(tx: &Tx<'_>, name: &str) -> Result<Project, CatalogError> 
     project(tx, id)
 }
 
-/// The watched folders of a project.
+/// The watched folders of a project (on a studio library, this machine's).
 pub fn folders(conn: &dyn Sql, project_id: ProjectId) -> Result<Vec<WatchedFolder>, CatalogError> {
-    Ok(conn.query_map(
-        "SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id",
-        params![project_id],
-        |r| {
-            Ok(WatchedFolder {
-                id: r.get(0)?,
-                project_id: r.get(1)?,
-                path: PathBuf::from(r.get::<String>(2)?),
-            })
-        },
-    )?)
+    // On a studio library a watched folder is a path on one machine: this one's only.
+    let sql = match conn.engine() {
+        super::sql::Engine::Sqlite => {
+            "SELECT id, project_id, path FROM watched_folders WHERE project_id = ?1 ORDER BY id"
+        }
+        super::sql::Engine::Postgres => {
+            "SELECT id, project_id, path FROM watched_folders
+             WHERE project_id = ?1 AND machine_id = current_setting('takeboard.machine_id')
+             ORDER BY id"
+        }
+    };
+    Ok(conn.query_map(sql, params![project_id], |r| {
+        Ok(WatchedFolder {
+            id: r.get(0)?,
+            project_id: r.get(1)?,
+            path: PathBuf::from(r.get::<String>(2)?),
+        })
+    })?)
 }
 
 /// The project's watched folder that `file` would be written into, if any (compared

@@ -534,7 +534,7 @@ pub fn uncertain(
 ) -> Result<Vec<Uncertain>, CatalogError> {
     Ok(conn.query_map(
         "SELECT id, project_id, body_json, submitted_at FROM render_requests
-         WHERE state = 'unknown' AND project_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY id",
+         WHERE state = 'unknown' AND project_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id = ?2) ORDER BY id",
         params![project_id, only],
         |r| {
             let body: String = r.get(2)?;

@@ -148,7 +148,7 @@ pub fn takes(
 ) -> Result<Vec<TakeRow>, CatalogError> {
     Ok(conn.query_map(
         &format!(
-            "{TAKE_SELECT} WHERE t.project_id = ?1 AND (?2 IS NULL OR t.shot_id = ?2)
+            "{TAKE_SELECT} WHERE t.project_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR t.shot_id = ?2)
          ORDER BY s.position, t.id"
         ),
         params![project_id, shot_id],

@@ -6,6 +6,7 @@ mod throwaway;
 
 pub use throwaway::ThrowawayServer;
 
+use crate::catalog::sql::{params, Sql, SqlExt};
 use crate::domain::StudioRole;
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
@@ -236,8 +237,9 @@ pub(crate) fn open(url: &StudioUrl) -> Result<crate::catalog::sql::Conn, StudioE
     ))?;
     let (machine, name) = this_machine();
     client.execute(
-        "SELECT set_config('takeboard.machine_id', $1, false)",
-        &[&machine],
+        "SELECT set_config('takeboard.machine_id', $1, false),
+                set_config('application_name', $2, false)",
+        &[&machine, &format!("takeboard on {name}")],
     )?;
     client.execute(
         "INSERT INTO machines (id, name, last_seen) VALUES ($1, $2, $3)
@@ -247,6 +249,40 @@ pub(crate) fn open(url: &StudioUrl) -> Result<crate::catalog::sql::Conn, StudioE
     Ok(crate::catalog::sql::Conn::Postgres(Box::new(
         std::cell::RefCell::new(crate::catalog::sql::PgSession::new(client)),
     )))
+}
+
+/// The session-level advisory lock whose holder runs the studio's outbox ("tbox", 1):
+/// held by one session at a time, released by the server when that session ends (the
+/// machine quit, crashed or lost the network), so another machine takes over.
+const OUTBOX_LEASE: (i32, i32) = (0x7462_6f78, 1);
+
+/// Takes the outbox lease on this session if it is free (or already this session's).
+pub fn take_outbox_lease(conn: &dyn Sql) -> Result<bool, crate::catalog::CatalogError> {
+    Ok(conn.query_row(
+        "SELECT pg_try_advisory_lock(?1, ?2)",
+        params![OUTBOX_LEASE.0, OUTBOX_LEASE.1],
+        |r| r.get(0),
+    )?)
+}
+
+/// Who holds the outbox lease: the person's role and their app's machine.
+pub fn outbox_lease_holder(conn: &dyn Sql) -> Result<Option<String>, crate::catalog::CatalogError> {
+    Ok(conn.query_opt(
+        "SELECT a.usename, a.application_name FROM pg_locks AS l
+         JOIN pg_stat_activity AS a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+           AND CAST(l.classid AS bigint) = ?1 AND CAST(l.objid AS bigint) = ?2",
+        params![OUTBOX_LEASE.0, OUTBOX_LEASE.1],
+        |r| {
+            let who = r
+                .get::<Option<String>>(0)?
+                .unwrap_or_else(|| "someone".into());
+            Ok(match r.get::<Option<String>>(1)? {
+                Some(app) if !app.is_empty() => format!("{who}, {app}"),
+                _ => who,
+            })
+        },
+    )?)
 }
 
 /// What `init` found and did.

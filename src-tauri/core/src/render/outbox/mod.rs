@@ -64,13 +64,12 @@ pub enum OutboxError {
     /// No render request has this id.
     #[error("render request {0} does not exist")]
     NotFound(RequestId),
-    /// Sending, polling and recovering on a studio library need the studio's outbox lease
-    /// (one machine sends for everyone), which this build does not have yet: refused
-    /// before anything is read or sent, so no two machines can ever send one request.
-    #[error("this build does not send renders from a studio library yet ({library}); approvals are recorded and stay queued, nothing was sent")]
-    StudioOutboxNotYet {
-        /// The studio URL, without password.
-        library: String,
+    /// On a studio library one machine sends, polls and recovers for everyone: the one
+    /// whose session holds the outbox lease. Refused before anything is read or sent.
+    #[error("{holder} is sending this studio's renders; one machine sends at a time and another takes over by itself when it stops; nothing was sent from here")]
+    LeaseHeld {
+        /// Who holds the lease: their role and machine.
+        holder: String,
     },
     /// Only an `unknown` or `exported` request can be resolved.
     #[error("render request {request_id} is {state}; only a request whose send is uncertain (unknown) or that was exported can be resolved")]
@@ -127,13 +126,21 @@ pub enum OutboxError {
     },
 }
 
-/// Refuses to run the outbox on a studio library (see [`OutboxError::StudioOutboxNotYet`]).
-pub(crate) fn refuse_studio(cat: &Catalog) -> Result<(), OutboxError> {
+/// On a studio library, makes this session the outbox lease holder (it stays so until the
+/// session ends) or refuses with [`OutboxError::LeaseHeld`]. Whether the library is a
+/// studio's: there, the lease (not lock files) proves who may send.
+pub(crate) fn hold_studio_lease(cat: &Catalog) -> Result<bool, OutboxError> {
+    use crate::catalog::pg;
     match crate::catalog::sql::Sql::engine(cat.conn()) {
-        crate::catalog::sql::Engine::Sqlite => Ok(()),
-        crate::catalog::sql::Engine::Postgres => Err(OutboxError::StudioOutboxNotYet {
-            library: cat.path().display().to_string(),
-        }),
+        crate::catalog::sql::Engine::Sqlite => Ok(false),
+        crate::catalog::sql::Engine::Postgres => {
+            if pg::take_outbox_lease(cat.conn())? {
+                return Ok(true);
+            }
+            let holder = pg::outbox_lease_holder(cat.conn())?
+                .unwrap_or_else(|| "another machine".to_owned());
+            Err(OutboxError::LeaseHeld { holder })
+        }
     }
 }
 
@@ -349,6 +356,8 @@ impl<C: Clock> Outbox<C> {
         client: &LumaClient,
         scope: &SubmitScope,
     ) -> Result<PassReport, OutboxError> {
+        // On a studio library the whole pass is the lease holder's, lookups included.
+        cat.with(|c| hold_studio_lease(c))?;
         let recovered = cat.with(recover_interrupted)?;
         let lookup = lookup_unknown(cat, client, scope.project_id)?;
         let submit = self.submit_queued(cat, client, scope)?;
@@ -371,7 +380,7 @@ impl<C: Clock> Outbox<C> {
         client: &LumaClient,
         scope: &SubmitScope,
     ) -> Result<SubmitReport, OutboxError> {
-        cat.with(|c| refuse_studio(c))?;
+        cat.with(|c| hold_studio_lease(c))?;
         let queued: Vec<Queued> = cat
             .with(|c| requests::queued(c.conn(), scope.project_id))?
             .into_iter()
@@ -424,15 +433,20 @@ impl<C: Clock> Outbox<C> {
         Ok(report)
     }
 
-    /// Takes this process's send lock beside the library, once.
+    /// Takes this process's send lock beside the library (on a studio library: the
+    /// outbox lease), once.
     fn ensure_owner(&mut self, cat: &mut impl CatalogAccess) -> Result<(), OutboxError> {
-        cat.with(|c| refuse_studio(c))?;
+        let studio = cat.with(|c| hold_studio_lease(c))?;
         if self.owner.is_none() {
             let library = cat.with(|c| c.path().to_owned());
-            let owner = SendOwner::acquire(&library).map_err(|source| OutboxError::OwnerLock {
-                path: library.clone(),
-                source,
-            })?;
+            let owner = if studio {
+                SendOwner::for_studio()
+            } else {
+                SendOwner::acquire(&library).map_err(|source| OutboxError::OwnerLock {
+                    path: library.clone(),
+                    source,
+                })?
+            };
             self.owner = Some(owner);
         }
         Ok(())

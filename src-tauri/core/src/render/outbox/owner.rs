@@ -7,10 +7,18 @@
 //! proves the owner dead: its lock file is absent or can be locked. A live owner, a lock
 //! that cannot be checked, or an owner on another host is never declared gone. File locks
 //! (not pids) so that pid reuse and pid namespaces (sandboxes, containers sharing a
-//! library) cannot make a live sender look dead.
+//! library) cannot make a live sender look dead. On a studio library the outbox lease
+//! (one sending session for the whole studio) replaces the lock files: there a claim is
+//! alive exactly when it is one of this process's live owners ([`is_live_here`]).
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+/// The tokens of this process's live owners. On a studio library the outbox lease proves
+/// that no other process sends, so a claim is alive exactly when its token is here.
+static LIVE_HERE: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 /// The owner of the sends of one process (one per [`super::Outbox`]).
 #[derive(Debug)]
@@ -18,9 +26,9 @@ pub struct SendOwner {
     token: String,
     pid: u32,
     host: String,
-    lock_path: PathBuf,
-    /// Held locked for the owner's whole life; the kernel unlocks it if the process dies.
-    _lock: File,
+    /// On a library file: the lock file, held locked for the owner's whole life (the
+    /// kernel unlocks it if the process dies). None on a studio library (the lease).
+    lock: Option<(PathBuf, File)>,
 }
 
 impl SendOwner {
@@ -43,13 +51,25 @@ impl SendOwner {
             if !is_at(&lock, &lock_path) {
                 continue;
             }
-            return Ok(SendOwner {
-                token,
-                pid: std::process::id(),
-                host: host_name(),
-                lock_path,
-                _lock: lock,
-            });
+            return Ok(SendOwner::new(token, Some((lock_path, lock))));
+        }
+    }
+
+    /// An owner on a studio library, whose session holds the outbox lease.
+    pub fn for_studio() -> SendOwner {
+        SendOwner::new(uuid::Uuid::new_v4().to_string(), None)
+    }
+
+    fn new(token: String, lock: Option<(PathBuf, File)>) -> SendOwner {
+        LIVE_HERE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token.clone());
+        SendOwner {
+            token,
+            pid: std::process::id(),
+            host: host_name(),
+            lock,
         }
     }
 
@@ -71,9 +91,31 @@ impl SendOwner {
 
 impl Drop for SendOwner {
     fn drop(&mut self) {
+        LIVE_HERE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.token);
         // Every send of this owner has ended (sends are synchronous), so nothing refers to
         // the lock any more. Removed while still locked; the lock goes with the handle.
-        let _ = std::fs::remove_file(&self.lock_path);
+        if let Some((path, _)) = &self.lock {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether `token` is a live owner of this process: on a studio library, whose lease
+/// holder is the only sender, the whole answer to whether a claim is alive.
+pub fn is_live_here(token: Option<&str>) -> OwnerLiveness {
+    let live = token.is_some_and(|t| {
+        LIVE_HERE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(t)
+    });
+    if live {
+        OwnerLiveness::Alive
+    } else {
+        OwnerLiveness::Gone
     }
 }
 

@@ -42,7 +42,7 @@ pub fn poll(
     client: &LumaClient,
     project_id: ProjectId,
 ) -> Result<PollReport, OutboxError> {
-    cat.with(|c| super::refuse_studio(c))?;
+    cat.with(|c| super::hold_studio_lease(c))?;
     let mut report = PollReport::default();
     for request in cat.with(|c| requests::in_flight(c.conn(), project_id))? {
         let generation = match client.get(&request.generation_id) {
