@@ -121,48 +121,10 @@ fn db_commands_refuse_a_missing_or_malformed_studio_url_clearly() {
     assert!(err.contains("editor, approver, render, admin"), "{err}");
 }
 
-/// A project with one shot holding `n` Flash takes (5 s, 121 frames, no sidecar), written
-/// by the superuser; returns the project and the take ids.
-fn shot_of_flash_takes(db: &StudioDb, n: usize) -> (i64, Vec<i64>) {
-    let mut admin = db.connect_as("postgres");
-    let project: i64 = admin
-        .query_one(
-            "INSERT INTO projects (name, created_at) VALUES ('Show', 't') RETURNING id",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    let shot: i64 = admin
-        .query_one(
-            "INSERT INTO shots (project_id, code, name, position, created_at)
-             VALUES ($1, 'SH010', 'SH010', 1, 't') RETURNING id",
-            &[&project],
-        )
-        .unwrap()
-        .get(0);
-    let takes =
-        (0..n)
-            .map(|i| {
-                admin
-                .query_one(
-                    "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
-                        duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
-                        origin, prompt, aspect_ratio, first_seen_at, updated_at)
-                     VALUES ($1, $2, $3, $4, 1000, 0, 5.041667, 121, 24, 1, 1280, 720, 'h264', 0,
-                        'flash', 'a fox at dawn', '16:9', 't', 't') RETURNING id",
-                    &[&project, &shot, &format!("blake3:{i:02}"), &format!("/clips/{i}.mp4")],
-                )
-                .unwrap()
-                .get(0)
-            })
-            .collect();
-    (project, takes)
-}
-
 #[test]
 fn three_processes_approving_different_takes_of_one_shot_leave_one_approval_and_one_live_request() {
     let db = StudioDb::new();
-    let (project, takes) = shot_of_flash_takes(&db, 3);
+    let (project, takes) = db.shot_of_flash_takes(3);
     let url = db.url();
     let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
     let mut admin = db.connect_as("postgres");
@@ -245,7 +207,7 @@ fn three_processes_approving_different_takes_of_one_shot_leave_one_approval_and_
 fn an_editor_approving_from_the_cli_is_told_the_role_it_needs_and_nothing_is_recorded() {
     // Roles belong to the whole server: a name no other test gives another role.
     let db = StudioDb::new();
-    let (_, takes) = shot_of_flash_takes(&db, 1);
+    let (_, takes) = db.shot_of_flash_takes(1);
     json(&["--library", &db.url(), "db", "grant", "cutter", "editor"]);
     let err = failure(&[
         "--library",
@@ -299,7 +261,7 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 #[test]
 fn the_outbox_holder_killed_after_its_claim_is_taken_over_and_luma_sees_exactly_one_create() {
     let db = StudioDb::new();
-    let (_, takes) = shot_of_flash_takes(&db, 1);
+    let (_, takes) = db.shot_of_flash_takes(1);
     let url = db.url();
     let approval = json(&["--library", &url, "approve", &takes[0].to_string()]);
     assert_eq!(approval["request"]["state"], "queued", "{approval}");
@@ -370,7 +332,7 @@ fn the_outbox_holder_killed_after_its_claim_is_taken_over_and_luma_sees_exactly_
 #[test]
 fn a_client_killed_inside_a_write_transaction_commits_nothing_and_the_next_writer_proceeds() {
     let db = StudioDb::new();
-    let (project, takes) = shot_of_flash_takes(&db, 1);
+    let (project, takes) = db.shot_of_flash_takes(1);
     // A client that locked the project and logged an event, then died before COMMIT:
     // psql holding the transaction open, waiting for more input, killed with SIGKILL.
     let mut victim = Command::new(crate::studio_support::server().psql())

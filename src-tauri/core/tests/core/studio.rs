@@ -14,34 +14,10 @@ use takeboard_core::catalog::{Catalog, CatalogError};
 use takeboard_core::domain::{StudioRole, TakeId};
 use takeboard_core::review::{self, ApproveOptions};
 
-/// A project with one shot and one take, written by the superuser; returns their ids.
+/// A project with one shot and one Flash take, written by the superuser; their ids.
 fn seed(db: &StudioDb) -> (i64, i64) {
-    let mut admin = Client::connect(&db.url(), postgres::NoTls).unwrap();
-    let project: i64 = admin
-        .query_one(
-            "INSERT INTO projects (name, created_at) VALUES ('Show', 't') RETURNING id",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    let shot: i64 = admin
-        .query_one(
-            "INSERT INTO shots (project_id, code, name, position, created_at)
-             VALUES ($1, 'SH010', 'SH010', 1, 't') RETURNING id",
-            &[&project],
-        )
-        .unwrap()
-        .get(0);
-    let take: i64 = admin
-        .query_one(
-            "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
-                origin, first_seen_at, updated_at)
-             VALUES ($1, $2, 'blake3:00', '/clips/a.mp4', 1, 1, 'flash', 't', 't') RETURNING id",
-            &[&project, &shot],
-        )
-        .unwrap()
-        .get(0);
-    (project, take)
+    let (project, takes) = db.shot_of_flash_takes(1);
+    (project, takes[0])
 }
 
 fn grant(db: &StudioDb, user: &str, role: StudioRole) {

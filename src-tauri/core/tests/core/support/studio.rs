@@ -69,4 +69,42 @@ impl StudioDb {
     pub fn connect_as(&self, role: &str) -> postgres::Client {
         postgres::Client::connect(&self.url_as(role), postgres::NoTls).expect("connect")
     }
+
+    /// A project with one shot holding `n` Flash takes (5 s, 121 frames, no sidecar), written
+    /// by the superuser; returns the project and the take ids.
+    pub fn shot_of_flash_takes(&self, n: usize) -> (i64, Vec<i64>) {
+        let mut admin = self.connect_as("postgres");
+        let project: i64 = admin
+            .query_one(
+                "INSERT INTO projects (name, created_at) VALUES ('Show', 't') RETURNING id",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        let shot: i64 = admin
+            .query_one(
+                "INSERT INTO shots (project_id, code, name, position, created_at)
+                 VALUES ($1, 'SH010', 'SH010', 1, 't') RETURNING id",
+                &[&project],
+            )
+            .unwrap()
+            .get(0);
+        let takes =
+            (0..n)
+                .map(|i| {
+                    admin
+                    .query_one(
+                        "INSERT INTO takes (project_id, shot_id, content_hash, path, size, mtime_ns,
+                            duration_s, frames, fps_num, fps_den, width, height, codec, has_audio,
+                            origin, prompt, aspect_ratio, first_seen_at, updated_at)
+                         VALUES ($1, $2, $3, $4, 1000, 0, 5.041667, 121, 24, 1, 1280, 720, 'h264', 0,
+                            'flash', 'a fox at dawn', '16:9', 't', 't') RETURNING id",
+                        &[&project, &shot, &format!("blake3:{i:02}"), &format!("/clips/{i}.mp4")],
+                    )
+                    .unwrap()
+                    .get(0)
+                })
+                .collect();
+        (project, takes)
+    }
 }
