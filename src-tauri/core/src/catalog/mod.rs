@@ -156,22 +156,18 @@ impl From<DbError> for CatalogError {
 }
 
 impl CatalogError {
+    /// `e`, said about the library at `path`: SQLite's codes as [`CatalogError::from_sqlite`]
+    /// reads them, a lost server connection as that, everything else as `From<DbError>`.
     fn from_db(path: &Path, e: DbError) -> CatalogError {
         match e {
             DbError::Sqlite(e) => CatalogError::from_sqlite(path, e),
-            DbError::Postgres(ref pe) => match e.forbidden() {
-                Some(message) => {
-                    CatalogError::Studio(pg::StudioError::Forbidden(message.to_owned()))
-                }
-                None if pe.is_closed() || pe.as_db_error().is_none() => {
-                    CatalogError::Studio(pg::StudioError::Connect {
-                        library: path.display().to_string(),
-                        detail: e.to_string(),
-                    })
-                }
-                None => CatalogError::Db(e),
-            },
-            other => CatalogError::Db(other),
+            DbError::Postgres(ref pe) if pe.is_closed() || pe.as_db_error().is_none() => {
+                CatalogError::Studio(pg::StudioError::Connect {
+                    library: path.display().to_string(),
+                    detail: e.to_string(),
+                })
+            }
+            other => CatalogError::from(other),
         }
     }
 

@@ -184,6 +184,18 @@ fn schema_version(client: &mut impl postgres::GenericClient) -> Result<i64, post
         .map_or(0, |row| row.get(0)))
 }
 
+/// A studio schema newer than this build's is refused, whoever opens or migrates it.
+fn refuse_newer(url: &StudioUrl, found: i64) -> Result<(), StudioError> {
+    if found > PG_SCHEMA_VERSION {
+        return Err(StudioError::NewerSchema {
+            library: url.to_string(),
+            found,
+            known: PG_SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
 /// This machine as the studio knows it: `TAKEBOARD_MACHINE_ID` when set (two test
 /// processes playing two laptops), else the OS machine id, else the host name; and the
 /// name people see (`TAKEBOARD_MACHINE_NAME`, else the host name).
@@ -217,13 +229,7 @@ pub fn this_machine() -> (String, String) {
 pub(crate) fn open(url: &StudioUrl) -> Result<crate::catalog::sql::Conn, StudioError> {
     let mut client = url.connect()?;
     let found = schema_version(&mut client)?;
-    if found > PG_SCHEMA_VERSION {
-        return Err(StudioError::NewerSchema {
-            library: url.to_string(),
-            found,
-            known: PG_SCHEMA_VERSION,
-        });
-    }
+    refuse_newer(url, found)?;
     if found < PG_SCHEMA_VERSION {
         return Err(StudioError::NotInitialized {
             library: url.to_string(),
@@ -303,13 +309,7 @@ pub fn init(url: &StudioUrl) -> Result<InitReport, StudioError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS takeboard_meta (schema_version bigint NOT NULL)")?;
     let found = schema_version(&mut tx)?;
-    if found > PG_SCHEMA_VERSION {
-        return Err(StudioError::NewerSchema {
-            library: url.to_string(),
-            found,
-            known: PG_SCHEMA_VERSION,
-        });
-    }
+    refuse_newer(url, found)?;
     for step in PG_SCHEMA_STEPS
         .iter()
         .skip(usize::try_from(found).unwrap_or(0))
